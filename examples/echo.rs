@@ -1,0 +1,202 @@
+//! The echo page (`index.html`): connect to a server's `/echo`, send text, watch it come back and the
+//! ready state change live. Built to `www/pkg/` by `cargo xtask demo`.
+
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+
+use duplex_ws::{CloseCode, Message, Subscription, WebSocket};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Document, Element, Event, HtmlInputElement};
+
+/// The page's elements and the current connection.
+struct App {
+    document: Document,
+    url: HtmlInputElement,
+    input: HtmlInputElement,
+    status: Element,
+    buffered: Element,
+    log: Element,
+    connection: RefCell<Option<Connection>>,
+}
+
+/// A socket and its handlers; dropping it closes the socket and frees everything.
+struct Connection {
+    socket: WebSocket,
+    _subscriptions: [Subscription; 4],
+}
+
+/// DOM listeners, kept for the page's life.
+type DomListener = Closure<dyn FnMut(Event)>;
+
+thread_local! {
+    static PAGE: RefCell<Option<(Rc<App>, Vec<DomListener>)>> = const { RefCell::new(None) };
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen(start)]
+pub fn start() -> Result<(), JsValue> {
+    let window = web_sys::window().ok_or("no window")?;
+    let document = window.document().ok_or("no document")?;
+    let element = |id: &str| {
+        document
+            .get_element_by_id(id)
+            .ok_or(format!("#{id} is missing"))
+    };
+    let app = Rc::new(App {
+        url: element("url")?.dyn_into()?,
+        input: element("message-input")?.dyn_into()?,
+        status: element("status")?,
+        buffered: element("buffered")?,
+        log: element("log")?,
+        connection: RefCell::new(None),
+        document: document.clone(),
+    });
+    app.url.set_value(&default_server(&window.location()));
+    app.show_state();
+
+    let listeners = vec![
+        listen(&app, "connect-form", "submit", App::connect)?,
+        listen(&app, "disconnect", "click", App::disconnect)?,
+        listen(&app, "send-form", "submit", App::send)?,
+    ];
+    PAGE.with(|page| *page.borrow_mut() = Some((app, listeners)));
+    Ok(())
+}
+
+/// `?server=` if given, else `/echo` on this page's origin (ws or wss after the page's scheme).
+fn default_server(location: &web_sys::Location) -> String {
+    let search = location.search().unwrap_or_default();
+    let from_query = web_sys::UrlSearchParams::new_with_str(&search)
+        .ok()
+        .and_then(|params| params.get("server"));
+    if let Some(server) = from_query {
+        return server;
+    }
+    match (location.protocol(), location.host()) {
+        (Ok(scheme), Ok(host)) if !host.is_empty() => {
+            let ws = if scheme == "https:" { "wss" } else { "ws" };
+            format!("{ws}://{host}/echo")
+        }
+        _ => "ws://127.0.0.1:8080/echo".to_owned(),
+    }
+}
+
+/// Calls `action` on `kind` events of element `id`, with the default action prevented.
+fn listen(app: &Rc<App>, id: &str, kind: &str, action: fn(&App)) -> Result<DomListener, JsValue> {
+    let target = app
+        .document
+        .get_element_by_id(id)
+        .ok_or(format!("#{id} is missing"))?;
+    let app: Weak<App> = Rc::downgrade(app);
+    let listener = Closure::<dyn FnMut(Event)>::new(move |event: Event| {
+        event.prevent_default();
+        if let Some(app) = app.upgrade() {
+            action(&app);
+        }
+    });
+    target.add_event_listener_with_callback(kind, listener.as_ref().unchecked_ref())?;
+    Ok(listener)
+}
+
+impl App {
+    fn connect(&self) {
+        // Replacing the old connection drops it, which closes it.
+        self.connection.replace(None);
+        let url = self.url.value();
+        let socket = match WebSocket::connect(&url) {
+            Ok(socket) => socket,
+            Err(error) => return self.log_line("error", &error.to_string()),
+        };
+        self.log_line("info", &format!("connecting to {url}"));
+        let page = || PAGE.with(|page| page.borrow().as_ref().map(|(app, _)| Rc::downgrade(app)));
+        let on_event = |f: fn(&App)| {
+            let app = page();
+            move || {
+                if let Some(app) = app.as_ref().and_then(Weak::upgrade) {
+                    f(&app);
+                }
+            }
+        };
+        let open = on_event(|app| {
+            app.log_line("info", "open");
+            app.show_state();
+        });
+        let error = on_event(|app| app.log_line("error", "the connection failed"));
+        let app = page();
+        let message = move |message: Message| {
+            if let Some(app) = app.as_ref().and_then(Weak::upgrade) {
+                let text = match message {
+                    Message::Text(text) => text,
+                    Message::Binary(bytes) => format!("{} bytes", bytes.len()),
+                    Message::Blob(blob) => format!("a Blob of {} bytes", blob.size()),
+                };
+                app.log_line("received", &text);
+                app.show_state();
+            }
+        };
+        let app = page();
+        let close = move |info: duplex_ws::CloseInfo| {
+            if let Some(app) = app.as_ref().and_then(Weak::upgrade) {
+                app.log_line("info", &format!("closed: {info}"));
+                app.show_state();
+            }
+        };
+        let subscriptions = [
+            socket.on_open(open),
+            socket.on_message(message),
+            socket.on_error(error),
+            socket.on_close(close),
+        ];
+        self.connection.replace(Some(Connection {
+            socket,
+            _subscriptions: subscriptions,
+        }));
+        self.show_state();
+    }
+
+    fn disconnect(&self) {
+        if let Some(connection) = self.connection.borrow().as_ref() {
+            if let Err(error) = connection.socket.close_with(CloseCode::Normal, "bye") {
+                self.log_line("error", &error.to_string());
+            }
+        }
+        self.show_state();
+    }
+
+    fn send(&self) {
+        let text = self.input.value();
+        let result = match self.connection.borrow().as_ref() {
+            Some(connection) => connection.socket.send_text(&text),
+            None => return self.log_line("error", "connect first"),
+        };
+        match result {
+            Ok(()) => {
+                self.log_line("sent", &text);
+                self.input.set_value("");
+            }
+            Err(error) => self.log_line("error", &error.to_string()),
+        }
+        self.show_state();
+    }
+
+    fn show_state(&self) {
+        let (state, buffered) = match self.connection.borrow().as_ref() {
+            Some(c) => (c.socket.ready_state().as_str(), c.socket.buffered_amount()),
+            None => ("closed", 0),
+        };
+        self.status.set_text_content(Some(state));
+        let _ = self.status.set_attribute("data-state", state);
+        self.buffered.set_text_content(Some(&buffered.to_string()));
+    }
+
+    fn log_line(&self, class: &str, text: &str) {
+        let Ok(item) = self.document.create_element("li") else {
+            return;
+        };
+        item.set_class_name(class);
+        item.set_attribute("data-testid", "log-entry").ok();
+        // Text only, never markup: whatever the server sends is shown literally.
+        item.set_text_content(Some(text));
+        self.log.append_child(&item).ok();
+    }
+}

@@ -1,0 +1,85 @@
+//! `GET /echo`: every text and binary message comes back unchanged and in order.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::response::Response;
+use futures_util::{FutureExt, SinkExt, StreamExt};
+
+use crate::AppState;
+use crate::closes::TagRecorder;
+
+/// Frame and message limit: browsers send 16 MiB messages in the tests.
+pub(crate) const MAX_MESSAGE: usize = 64 << 20;
+
+/// How long a server-initiated close waits for the client's Close before dropping TCP.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The limits every WebSocket endpoint uses.
+pub(crate) fn configure(ws: WebSocketUpgrade) -> WebSocketUpgrade {
+    ws.max_message_size(MAX_MESSAGE).max_frame_size(MAX_MESSAGE)
+}
+
+pub(crate) async fn echo(
+    State(state): State<AppState>,
+    Query(params): Query<HashMap<String, String>>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let tag = params
+        .get("tag")
+        .filter(|_| state.config().test_endpoints)
+        .cloned();
+    configure(ws).on_upgrade(move |mut socket| async move {
+        let mut recorder = tag.map(|tag| state.closes().open(&tag));
+        state
+            .tracker()
+            .run(echo_messages(&mut socket, recorder.as_mut()))
+            .await;
+    })
+}
+
+/// Echoes until the connection ends. A received Close is answered by tungstenite itself with
+/// the same code and reason (no body for no body); the reply goes out on the next read or
+/// flush, which this loop always makes before it returns.
+pub(crate) async fn echo_messages(socket: &mut WebSocket, mut recorder: Option<&mut TagRecorder>) {
+    loop {
+        // Replies are queued with `feed` and flushed only once no further message is already
+        // waiting, so a burst of messages goes out in few writes.
+        let next = match socket.next().now_or_never() {
+            Some(next) => next,
+            None => {
+                if socket.flush().await.is_err() {
+                    return;
+                }
+                socket.next().await
+            }
+        };
+        match next {
+            Some(Ok(message @ (Message::Text(_) | Message::Binary(_)))) => {
+                if socket.feed(message).await.is_err() {
+                    return;
+                }
+            }
+            Some(Ok(Message::Close(frame))) => {
+                if let Some(recorder) = recorder.as_deref_mut() {
+                    recorder.close(frame.as_ref());
+                }
+            }
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+            Some(Err(_)) | None => return,
+        }
+    }
+}
+
+/// Sends Close(`code`, `reason`) and completes the closing handshake: reads (and discards)
+/// until the client's Close, bounded by [`CLOSE_TIMEOUT`].
+pub(crate) async fn close(socket: &mut WebSocket, code: u16, reason: Utf8Bytes) {
+    let frame = CloseFrame { code, reason };
+    if socket.send(Message::Close(Some(frame))).await.is_err() {
+        return;
+    }
+    let drain = async { while let Some(Ok(_)) = socket.next().await {} };
+    let _ = tokio::time::timeout(CLOSE_TIMEOUT, drain).await;
+}

@@ -1,0 +1,288 @@
+//! The `/test/*` endpoints, mounted only with `--test-endpoints`: WebSocket endpoints that
+//! misbehave on purpose, and plain-HTTP controls that a browser test calls with `fetch`.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::net::{Ipv4Addr, SocketAddr};
+
+use axum::Json;
+use axum::Router;
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use futures_util::SinkExt;
+use serde_json::json;
+use tokio::net::TcpListener;
+
+use crate::closes;
+use crate::echo::{self, MAX_MESSAGE, echo_messages};
+use crate::query::{BadRequest, Params};
+use crate::{AppState, raw};
+
+/// `count` limit of `/test/flood`.
+const MAX_FLOOD_COUNT: u64 = 10_000_000;
+/// `size` limit of `/test/flood`.
+const MAX_FLOOD_SIZE: u64 = 16 << 20;
+/// Default `timeout_ms` of the long polls.
+const DEFAULT_WAIT_MS: u64 = 5_000;
+
+type RawQuery = Query<HashMap<String, String>>;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/test/close", get(close))
+        .route("/test/drop", get(drop_connection))
+        .route("/test/slow", get(slow))
+        .route("/test/protocol", get(protocol))
+        .route("/test/bad-handshake", get(raw::bad_handshake))
+        .route("/test/not-websocket", get(not_websocket))
+        .route("/test/invalid-frame", get(raw::invalid_frame))
+        .route("/test/after-close", get(raw::after_close))
+        .route("/test/flood", get(flood))
+        .route("/test/blackhole", get(raw::blackhole))
+        .route("/test/connections", get(connections))
+        .route("/test/close-seen", get(close_seen))
+        .route("/test/drop-all", get(drop_all))
+        .route("/test/refuse", get(refuse))
+        .route("/test/closed-port", get(closed_port))
+        .route("/test", any(StatusCode::NOT_FOUND))
+        .route("/test/{*rest}", any(StatusCode::NOT_FOUND))
+        .layer(middleware::map_response(cross_origin_no_store))
+}
+
+async fn cross_origin_no_store(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+async fn close(
+    State(state): State<AppState>,
+    Query(query): RawQuery,
+    ws: WebSocketUpgrade,
+) -> Result<Response, BadRequest> {
+    let params = Params(&query);
+    let code = params.number("code", 1000, u64::from(u16::MAX))?;
+    let code = match u16::try_from(code) {
+        Ok(code @ 1000..=4999) => code,
+        _ => {
+            return Err(BadRequest(format!(
+                "code must be in 1000..=4999, got {code}"
+            )));
+        }
+    };
+    let reason = params.text("reason").unwrap_or_default().to_owned();
+    if reason.len() > 123 {
+        return Err(BadRequest(format!(
+            "reason must be at most 123 bytes of UTF-8, got {}",
+            reason.len()
+        )));
+    }
+    let delay = params.millis("delay_ms", 0)?;
+    Ok(
+        echo::configure(ws).on_upgrade(move |mut socket| async move {
+            state
+                .tracker()
+                .run(async {
+                    tokio::select! {
+                        () = echo_messages(&mut socket, None) => return,
+                        () = tokio::time::sleep(delay) => {}
+                    }
+                    echo::close(&mut socket, code, Utf8Bytes::from(reason)).await;
+                })
+                .await;
+        }),
+    )
+}
+
+async fn drop_connection(
+    State(state): State<AppState>,
+    Query(query): RawQuery,
+    ws: WebSocketUpgrade,
+) -> Result<Response, BadRequest> {
+    let delay = Params(&query).millis("delay_ms", 0)?;
+    Ok(
+        echo::configure(ws).on_upgrade(move |mut socket| async move {
+            state
+                .tracker()
+                .run(async {
+                    tokio::select! {
+                        () = echo_messages(&mut socket, None) => {}
+                        () = tokio::time::sleep(delay) => {}
+                    }
+                })
+                .await;
+        }),
+    )
+}
+
+async fn slow(
+    State(state): State<AppState>,
+    Query(query): RawQuery,
+    ws: WebSocketUpgrade,
+) -> Result<Response, BadRequest> {
+    let delay = Params(&query).millis("delay_ms", 0)?;
+    tokio::time::sleep(delay).await;
+    Ok(echo_upgrade(state, ws))
+}
+
+/// Selection rule: the first protocol in the client's `Sec-WebSocket-Protocol` list (in the
+/// order the client offered them) that is also in `accept`; none if there is no such protocol.
+async fn protocol(
+    State(state): State<AppState>,
+    Query(query): RawQuery,
+    headers: HeaderMap,
+    mut ws: WebSocketUpgrade,
+) -> Response {
+    let accept: Vec<&str> = Params(&query)
+        .text("accept")
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|protocol| !protocol.is_empty())
+        .collect();
+    let selected = raw::offered_protocols(&headers).find(|offered| accept.contains(offered));
+    if let Some(selected) = selected.and_then(|selected| HeaderValue::from_str(selected).ok()) {
+        ws.set_selected_protocol(selected);
+    }
+    echo_upgrade(state, ws)
+}
+
+fn echo_upgrade(state: AppState, ws: WebSocketUpgrade) -> Response {
+    echo::configure(ws).on_upgrade(move |mut socket| async move {
+        state.tracker().run(echo_messages(&mut socket, None)).await;
+    })
+}
+
+async fn not_websocket() -> &'static str {
+    "this is not a WebSocket server\n"
+}
+
+async fn flood(
+    State(state): State<AppState>,
+    Query(query): RawQuery,
+    ws: WebSocketUpgrade,
+) -> Result<Response, BadRequest> {
+    let params = Params(&query);
+    let flood = Flood {
+        count: params.number("count", 1000, MAX_FLOOD_COUNT)?,
+        size: params.number("size", 16, MAX_FLOOD_SIZE)?,
+        binary: params.flag("binary", false)?,
+    };
+    let close = params.flag("close", false)?;
+    Ok(
+        echo::configure(ws).on_upgrade(move |mut socket| async move {
+            state
+                .tracker()
+                .run(async {
+                    if flood.send(&mut socket).await.is_err() {
+                        return;
+                    }
+                    if close {
+                        echo::close(&mut socket, 1000, Utf8Bytes::from_static("flood done")).await;
+                    } else {
+                        echo_messages(&mut socket, None).await;
+                    }
+                })
+                .await;
+        }),
+    )
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Flood {
+    count: u64,
+    size: u64,
+    binary: bool,
+}
+
+impl Flood {
+    async fn send(self, socket: &mut WebSocket) -> Result<(), axum::Error> {
+        let size = usize::try_from(self.size).unwrap_or(MAX_MESSAGE);
+        for i in 0..self.count {
+            let message = if self.binary {
+                let mut data = vec![0; size.max(4)];
+                // `count` is at most 10,000,000, so `i` always fits in the 4 bytes.
+                let index = u32::try_from(i).unwrap_or(u32::MAX);
+                data[..4].copy_from_slice(&index.to_be_bytes());
+                Message::Binary(data.into())
+            } else {
+                let mut text = String::with_capacity(size.max(8));
+                let _ = write!(text, "{i}");
+                let padding = size.saturating_sub(text.len());
+                text.extend(std::iter::repeat_n('.', padding));
+                Message::Text(text.into())
+            };
+            socket.feed(message).await?;
+        }
+        socket.flush().await
+    }
+}
+
+async fn connections(
+    State(state): State<AppState>,
+    Query(query): RawQuery,
+) -> Result<Response, BadRequest> {
+    let params = Params(&query);
+    let timeout = params.millis("timeout_ms", DEFAULT_WAIT_MS)?;
+    let live = match params.text("wait_for") {
+        None => state.tracker().live(),
+        Some(_) => {
+            let target = params.number("wait_for", 0, u64::from(u32::MAX))?;
+            let target = usize::try_from(target).unwrap_or(usize::MAX);
+            state.tracker().wait_for(target, timeout).await
+        }
+    };
+    Ok(Json(json!({ "live": live })).into_response())
+}
+
+async fn close_seen(
+    State(state): State<AppState>,
+    Query(query): RawQuery,
+) -> Result<Response, BadRequest> {
+    let params = Params(&query);
+    let timeout = params.millis("timeout_ms", DEFAULT_WAIT_MS)?;
+    let Some(tag) = params.text("tag") else {
+        return Err(BadRequest("tag is required".to_owned()));
+    };
+    let ending = state.closes().wait(tag, timeout).await;
+    Ok(Json(closes::to_json(ending.as_ref())).into_response())
+}
+
+async fn drop_all(State(state): State<AppState>) -> Response {
+    let dropped = state.tracker().drop_all();
+    Json(json!({ "dropped": dropped })).into_response()
+}
+
+/// `ms=0` ends a refusal window early.
+async fn refuse(
+    State(state): State<AppState>,
+    Query(query): RawQuery,
+) -> Result<Response, BadRequest> {
+    let params = Params(&query);
+    let Some(_) = params.text("ms") else {
+        return Err(BadRequest("ms is required".to_owned()));
+    };
+    let duration = params.millis("ms", 0)?;
+    state.refuse_for(duration);
+    Ok(Json(json!({ "refusing_ms": duration.as_millis() })).into_response())
+}
+
+async fn closed_port() -> Response {
+    let bound = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await;
+    match bound.and_then(|listener| listener.local_addr()) {
+        Ok(address) => Json(json!({ "port": address.port() })).into_response(),
+        Err(error) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("could not bind a port: {error}"),
+        )
+            .into_response(),
+    }
+}

@@ -1,0 +1,226 @@
+//! [`Error`]: every way an operation on a socket can fail, each with what to do about it.
+
+use core::fmt;
+
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::ReadyState;
+
+/// An error from a duplex-ws operation.
+///
+/// Exceptions thrown by the browser are mapped by their `DOMException` name (`SyntaxError` while
+/// connecting is [`InvalidUrl`](Self::InvalidUrl), `SecurityError` is [`Security`](Self::Security),
+/// `InvalidStateError` is [`InvalidState`](Self::InvalidState), `InvalidAccessError` while closing is
+/// [`InvalidCloseCode`](Self::InvalidCloseCode), anything else is [`Js`](Self::Js)) and keep the browser's
+/// message, which [`Display`](fmt::Display) includes. Arguments the browser would reject are checked in Rust
+/// first, so those errors are identical in every browser.
+///
+/// ```
+/// use duplex_ws::Error;
+///
+/// let err = Error::InvalidCloseCode { code: 1001 };
+/// assert_eq!(err.to_string(), "close code 1001 cannot be sent: a script may send only 1000 or 3000-4999");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// This browser (or worker) has no `WebSocket`. Check [`is_supported`](crate::is_supported) first and
+    /// offer a fallback; retrying will not help.
+    Unsupported,
+    /// The browser rejected the URL (`SyntaxError`): it does not parse, has a fragment (`#...`), or its scheme
+    /// is not `ws`, `wss`, `http` or `https`. Fix the URL; retrying will not help.
+    InvalidUrl {
+        /// The URL as given.
+        url: String,
+        /// The browser's message.
+        message: String,
+    },
+    /// A sub-protocol is empty, repeated, or not an HTTP token (for example it holds a space, `/`, `,`, a
+    /// control or non-ASCII character). Checked before the browser is called. Fix the protocol list.
+    InvalidProtocol {
+        /// The offending protocol.
+        protocol: String,
+        /// What is wrong with it.
+        problem: ProtocolProblem,
+    },
+    /// The browser refused the connection for security reasons (`SecurityError`), for example a blocked port
+    /// such as 6000, or a `ws:` URL from an `https:` page. Chromium reports a blocked port this way at once;
+    /// Firefox lets the socket fail with close code 1006 instead. Use another port or `wss:`.
+    Security {
+        /// The browser's message.
+        message: String,
+    },
+    /// The socket is still connecting (`InvalidStateError`), so nothing was sent. Wait for the open
+    /// notification, or use the async layer, which waits for you.
+    InvalidState {
+        /// The browser's message.
+        message: String,
+    },
+    /// The socket is closing or closed, so nothing was sent. (The browser itself would discard the data
+    /// silently.) Open a new socket, or use the reconnecting socket, which queues messages for you.
+    NotOpen {
+        /// The state the socket was in.
+        state: ReadyState,
+    },
+    /// A script may close only with 1000 or 3000-4999; nothing was sent and the socket is unchanged.
+    /// Use [`CloseCode::Normal`](crate::CloseCode::Normal) or an application code in 4000-4999.
+    InvalidCloseCode {
+        /// The rejected code.
+        code: u16,
+    },
+    /// The close reason is longer than [`MAX_REASON_BYTES`](crate::MAX_REASON_BYTES) (123) bytes of UTF-8;
+    /// nothing was sent and the socket is unchanged. Shorten the reason.
+    ReasonTooLong {
+        /// The reason's length in UTF-8 bytes.
+        bytes: usize,
+    },
+    /// Any other exception the browser threw, with its name (for example `TypeError`) and message.
+    Js {
+        /// The exception's `name`.
+        name: String,
+        /// The exception's `message`.
+        message: String,
+    },
+}
+
+/// What is wrong with a sub-protocol, in [`Error::InvalidProtocol`].
+///
+/// ```
+/// use duplex_ws::ProtocolProblem;
+///
+/// assert_eq!(ProtocolProblem::Duplicate.to_string(), "it is offered twice");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ProtocolProblem {
+    /// The protocol is the empty string.
+    Empty,
+    /// The protocol appears more than once in the list.
+    Duplicate,
+    /// The protocol holds a character that is not allowed in an HTTP token.
+    InvalidChar(char),
+}
+
+impl fmt::Display for ProtocolProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Empty => f.write_str("it is empty"),
+            Self::Duplicate => f.write_str("it is offered twice"),
+            Self::InvalidChar(c) => write!(f, "{c:?} is not allowed in a protocol token"),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Unsupported => f.write_str("this browser has no WebSocket"),
+            Self::InvalidUrl { url, message } => {
+                write!(f, "invalid WebSocket URL {url:?}: {message}")
+            }
+            Self::InvalidProtocol { protocol, problem } => {
+                write!(f, "invalid sub-protocol {protocol:?}: {problem}")
+            }
+            Self::Security { message } => write!(f, "refused for security reasons: {message}"),
+            Self::InvalidState { message } => {
+                write!(f, "the socket is still connecting: {message}")
+            }
+            Self::NotOpen { state } => write!(f, "the socket is {state}, so nothing was sent"),
+            Self::InvalidCloseCode { code } => write!(
+                f,
+                "close code {code} cannot be sent: a script may send only 1000 or 3000-4999"
+            ),
+            Self::ReasonTooLong { bytes } => write!(
+                f,
+                "the close reason is {bytes} bytes of UTF-8; at most {} are allowed",
+                crate::MAX_REASON_BYTES
+            ),
+            Self::Js { name, message } => write!(f, "{name}: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// The operation during which the browser threw, to give its exception a precise variant.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Op<'a> {
+    Connect { url: &'a str },
+    Send,
+    Close { code: u16 },
+    Listen,
+}
+
+impl Error {
+    /// Maps a value thrown by the browser, by its `DOMException` name.
+    pub(crate) fn thrown(value: &JsValue, op: Op<'_>) -> Self {
+        let (name, message) = name_and_message(value);
+        match (name.as_str(), op) {
+            ("SyntaxError", Op::Connect { url }) => Self::InvalidUrl {
+                url: url.to_owned(),
+                message,
+            },
+            ("SecurityError", _) => Self::Security { message },
+            ("InvalidStateError", _) => Self::InvalidState { message },
+            ("InvalidAccessError", Op::Close { code }) => Self::InvalidCloseCode { code },
+            _ => Self::Js { name, message },
+        }
+    }
+}
+
+fn name_and_message(value: &JsValue) -> (String, String) {
+    if let Some(exception) = value.dyn_ref::<web_sys::DomException>() {
+        return (exception.name(), exception.message());
+    }
+    if let Some(error) = value.dyn_ref::<js_sys::Error>() {
+        return (error.name().into(), error.message().into());
+    }
+    let message = value.as_string().unwrap_or_else(|| format!("{value:?}"));
+    ("Error".to_owned(), message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_tells_what_happened() {
+        let cases = [
+            (Error::Unsupported, "this browser has no WebSocket"),
+            (
+                Error::InvalidUrl {
+                    url: "ws://x/#a".into(),
+                    message: "The URL contains a fragment identifier".into(),
+                },
+                "invalid WebSocket URL \"ws://x/#a\": The URL contains a fragment identifier",
+            ),
+            (
+                Error::InvalidProtocol {
+                    protocol: "a b".into(),
+                    problem: ProtocolProblem::InvalidChar(' '),
+                },
+                "invalid sub-protocol \"a b\": ' ' is not allowed in a protocol token",
+            ),
+            (
+                Error::NotOpen {
+                    state: ReadyState::Closed,
+                },
+                "the socket is closed, so nothing was sent",
+            ),
+            (
+                Error::ReasonTooLong { bytes: 124 },
+                "the close reason is 124 bytes of UTF-8; at most 123 are allowed",
+            ),
+            (
+                Error::Js {
+                    name: "TypeError".into(),
+                    message: "boom".into(),
+                },
+                "TypeError: boom",
+            ),
+        ];
+        for (error, text) in cases {
+            assert_eq!(error.to_string(), text);
+        }
+    }
+}
