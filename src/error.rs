@@ -155,6 +155,10 @@ impl Error {
     /// Maps a value thrown by the browser, by its `DOMException` name.
     pub(crate) fn thrown(value: &JsValue, op: Op<'_>) -> Self {
         let (name, message) = name_and_message(value);
+        Self::from_exception(name, message, op)
+    }
+
+    fn from_exception(name: String, message: String, op: Op<'_>) -> Self {
         match (name.as_str(), op) {
             ("SyntaxError", Op::Connect { url }) => Self::InvalidUrl {
                 url: url.to_owned(),
@@ -182,6 +186,61 @@ fn name_and_message(value: &JsValue) -> (String, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn from(name: &str, op: Op<'_>) -> Error {
+        Error::from_exception(name.into(), "the browser's words".into(), op)
+    }
+
+    #[test]
+    fn each_dom_exception_name_has_its_own_variant() {
+        let message = || "the browser's words".to_owned();
+        let connect = Op::Connect { url: "ws://x" };
+        assert_eq!(
+            from("SyntaxError", connect),
+            Error::InvalidUrl {
+                url: "ws://x".into(),
+                message: message()
+            }
+        );
+        assert_eq!(
+            from("SecurityError", connect),
+            Error::Security { message: message() }
+        );
+        assert_eq!(
+            from("InvalidStateError", Op::Send),
+            Error::InvalidState { message: message() }
+        );
+        assert_eq!(
+            from("InvalidAccessError", Op::Close { code: 1001 }),
+            Error::InvalidCloseCode { code: 1001 }
+        );
+        for (name, op) in [
+            ("TypeError", connect),
+            ("NotSupportedError", Op::Send),
+            ("SyntaxError", Op::Close { code: 1000 }),
+            ("InvalidAccessError", Op::Listen),
+        ] {
+            assert_eq!(
+                from(name, op),
+                Error::Js {
+                    name: name.into(),
+                    message: message()
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn display_keeps_the_browsers_message() {
+        for error in [
+            from("SyntaxError", Op::Connect { url: "u" }),
+            from("SecurityError", Op::Send),
+            from("InvalidStateError", Op::Send),
+            from("OperationError", Op::Send),
+        ] {
+            assert!(error.to_string().contains("the browser's words"), "{error}");
+        }
+    }
 
     #[test]
     fn display_tells_what_happened() {
