@@ -135,9 +135,12 @@ impl WebSocket {
                 web_sys::WebSocket::new_with_str_sequence(url, &array)
             }
         }
-        .map_err(|thrown| match is_supported() {
-            true => Error::thrown(&thrown, Op::Connect { url }),
-            false => Error::Unsupported,
+        .map_err(|thrown| {
+            if is_supported() {
+                Error::thrown(&thrown, Op::Connect { url })
+            } else {
+                Error::Unsupported
+            }
         })?;
         raw.set_binary_type(options.initial_binary_type().into());
         Self::from_raw(raw)

@@ -95,7 +95,7 @@ async fn handlers_may_subscribe_and_unsubscribe_during_a_dispatch() {
     // On the first message only, the first handler removes the middle one and adds a fourth.
     let (weak, middle_slot, added_slot) =
         (socket.downgrade(), Rc::clone(&middle), Rc::clone(&added));
-    let mut first = logger("first");
+    let first = logger("first");
     let fourth = logger("fourth");
     socket
         .on_message(move |m| {
