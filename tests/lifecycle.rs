@@ -17,7 +17,7 @@ use core::cell::RefCell;
 use std::rc::Rc;
 
 use common::{
-    Event, Events, Uncaught, control, field, open, quiet_period, relay_connections,
+    Event, Events, Uncaught, control, field, open, quiet_period, relay_connections, unique_tag,
     wasm_memory_bytes, ws,
 };
 use duplex_ws::{
@@ -174,14 +174,15 @@ async fn binary_type_decides_how_binary_arrives_and_can_switch() {
 #[wasm_bindgen_test]
 async fn dropping_an_open_socket_sends_close_1000_without_exceptions() {
     let uncaught = Uncaught::watch();
-    let (socket, events) = open("/echo?tag=dropped-open").await;
+    let tag = unique_tag("dropped-open");
+    let (socket, events) = open(&format!("/echo?tag={tag}")).await;
     for i in 0..50 {
         socket.send_text(&format!("in flight {i}")).expect("send");
     }
     drop(events);
     drop(socket);
     assert_eq!(live_closures(), 0);
-    let body = control("/test/close-seen?tag=dropped-open").await;
+    let body = control(&format!("/test/close-seen?tag={tag}")).await;
     assert_eq!(field(&body, "state").as_string().as_deref(), Some("close"));
     assert_eq!(field(&body, "code").as_f64(), Some(1000.0));
     quiet_period(100).await;

@@ -20,6 +20,11 @@ pub fn relay() -> &'static str {
     option_env!("DUPLEX_TEST_RELAY").unwrap_or("http://127.0.0.1:8080")
 }
 
+/// A tag for `/echo?tag=..` that no earlier run against the same relay has used.
+pub fn unique_tag(name: &str) -> String {
+    format!("{name}-{}", js_sys::Math::random().to_bits())
+}
+
 /// `ws://` URL of a relay path.
 pub fn ws(path: &str) -> String {
     format!("ws{}{path}", relay().trim_start_matches("http"))

@@ -1,1 +1,56 @@
-fn main() {}
+//! `cargo xtask`: set-up and orchestration for duplex-ws, in plain Rust with no dependencies.
+//!
+//! `cargo xtask help` lists the commands. Exit status: 0 on success, 1 when something failed,
+//! 2 for a bad command line.
+
+mod args;
+mod browsers;
+mod error;
+mod lockfile;
+mod page;
+mod process;
+mod relay;
+mod report;
+mod suite;
+mod tasks;
+mod tools;
+mod workspace;
+
+use std::process::ExitCode;
+
+use args::{Task, USAGE};
+use workspace::Workspace;
+
+fn main() -> ExitCode {
+    let args: Result<Vec<String>, _> = std::env::args_os()
+        .skip(1)
+        .map(|arg| arg.into_string())
+        .collect();
+    let task = match args
+        .map_err(|_| "arguments must be UTF-8".to_owned())
+        .and_then(args::parse)
+    {
+        Ok(task) => task,
+        Err(message) => {
+            eprintln!("xtask: {message}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let outcome = Workspace::locate().and_then(|mut workspace| match task {
+        Task::Help => {
+            print!("{USAGE}");
+            Ok(true)
+        }
+        Task::Test(options) => tasks::test::run_all(&mut workspace, &options),
+        Task::Demo(options) => tasks::demo::run(&mut workspace, &options),
+        Task::Setup => tasks::setup::run(&mut workspace),
+    });
+    match outcome {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(error) => {
+            eprintln!("xtask: error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! The command line: `cargo xtask <command> [options]`, parsed by hand.
+
+use crate::browsers::Browser;
+use crate::tasks::{demo, test};
+
+/// The `help` text.
+pub const USAGE: &str = "\
+Usage: cargo xtask <command> [options]
+
+Commands:
+  test     Install what is missing, check formatting and lints, then run every suite:
+           native, browser (Chromium, then Firefox) and end to end. Exits 1 if a check
+           fails, a test fails or a suite reports nothing.
+             --browser chromium|firefox   browser and e2e suites in this browser only
+             --skip-checks                skip cargo fmt and cargo clippy
+  demo     Build the echo page and the relay in release mode and serve them until Ctrl-C.
+             --addr ADDR                  listen address (default 127.0.0.1:8080; port 0
+                                          picks a free port)
+  setup    Install the tools and browsers the tests need; print how to use them by hand.
+  help     Print this help.
+
+Tools are installed under target/tools/bin: wasm-bindgen-cli at the version of the
+wasm-bindgen crate in Cargo.lock, and geckodriver. Missing browsers are installed with
+apt-get (chromium chromium-driver firefox-esr) when running as root. CHROMEDRIVER and
+GECKODRIVER, when set, name the WebDriver servers to use.
+";
+
+/// What the command line asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Task {
+    /// Print [`USAGE`].
+    Help,
+    /// `cargo xtask test`.
+    Test(test::Options),
+    /// `cargo xtask demo`.
+    Demo(demo::Options),
+    /// `cargo xtask setup`.
+    Setup,
+}
+
+/// Parses the arguments after `cargo xtask`.
+///
+/// # Errors
+/// A one-line message for an unknown command or option, or a missing or bad value.
+pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Task, String> {
+    let mut args = args.into_iter();
+    let Some(command) = args.next() else {
+        return Ok(Task::Help);
+    };
+    let options: Vec<String> = args.collect();
+    if options.iter().any(|arg| arg == "-h" || arg == "--help") {
+        return Ok(Task::Help);
+    }
+    match command.as_str() {
+        "help" | "-h" | "--help" => Ok(Task::Help),
+        "test" => parse_test(options).map(Task::Test),
+        "demo" => parse_demo(options).map(Task::Demo),
+        "setup" => match options.first() {
+            None => Ok(Task::Setup),
+            Some(extra) => Err(format!("`setup` takes no options, got `{extra}`")),
+        },
+        other => Err(format!("unknown command `{other}`")),
+    }
+}
+
+/// The options of `test`.
+fn parse_test(args: Vec<String>) -> Result<test::Options, String> {
+    let mut options = test::Options::default();
+    let mut args = Options::new(args);
+    while let Some(option) = args.next_option()? {
+        match option.as_str() {
+            "--browser" => {
+                let name = args.value(&option)?;
+                let browser = Browser::from_name(&name).ok_or_else(|| {
+                    format!("unknown browser `{name}` (expected chromium or firefox)")
+                })?;
+                options.browsers = vec![browser];
+            }
+            "--skip-checks" => {
+                args.no_value(&option)?;
+                options.skip_checks = true;
+            }
+            _ => return Err(format!("`test` has no option `{option}`")),
+        }
+    }
+    Ok(options)
+}
+
+/// The options of `demo`.
+fn parse_demo(args: Vec<String>) -> Result<demo::Options, String> {
+    let mut options = demo::Options::default();
+    let mut args = Options::new(args);
+    while let Some(option) = args.next_option()? {
+        match option.as_str() {
+            "--addr" => options.addr = args.value(&option)?,
+            _ => return Err(format!("`demo` has no option `{option}`")),
+        }
+    }
+    Ok(options)
+}
+
+/// A cursor over `--name value` and `--name=value` options.
+#[derive(Debug)]
+struct Options {
+    args: std::vec::IntoIter<String>,
+    inline_value: Option<String>,
+}
+
+impl Options {
+    /// A cursor over `args`.
+    fn new(args: Vec<String>) -> Self {
+        Self {
+            args: args.into_iter(),
+            inline_value: None,
+        }
+    }
+
+    /// The next option's name, or `None` at the end.
+    fn next_option(&mut self) -> Result<Option<String>, String> {
+        let Some(arg) = self.args.next() else {
+            return Ok(None);
+        };
+        if !arg.starts_with("--") {
+            return Err(format!("unexpected argument `{arg}`"));
+        }
+        Ok(Some(match arg.split_once('=') {
+            Some((name, value)) => {
+                self.inline_value = Some(value.to_owned());
+                name.to_owned()
+            }
+            None => arg,
+        }))
+    }
+
+    /// The value of `option` (`--option=value` or `--option value`).
+    fn value(&mut self, option: &str) -> Result<String, String> {
+        self.inline_value
+            .take()
+            .or_else(|| self.args.next())
+            .filter(|value| !value.is_empty())
+            .ok_or_else(|| format!("`{option}` needs a value"))
+    }
+
+    /// Fails if `option` was given as `--option=value`.
+    fn no_value(&mut self, option: &str) -> Result<(), String> {
+        match self.inline_value.take() {
+            None => Ok(()),
+            Some(_) => Err(format!("`{option}` takes no value")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(line: &str) -> Result<Task, String> {
+        parse(line.split_whitespace().map(str::to_owned))
+    }
+
+    #[test]
+    fn no_command_or_help_means_help() {
+        assert_eq!(parse_str(""), Ok(Task::Help));
+        assert_eq!(parse_str("help"), Ok(Task::Help));
+        assert_eq!(parse_str("--help"), Ok(Task::Help));
+        assert_eq!(parse_str("test --browser firefox -h"), Ok(Task::Help));
+    }
+
+    #[test]
+    fn test_defaults_to_both_browsers_with_checks() {
+        assert_eq!(
+            parse_str("test"),
+            Ok(Task::Test(test::Options {
+                browsers: Browser::ALL.to_vec(),
+                skip_checks: false,
+            }))
+        );
+    }
+
+    #[test]
+    fn test_options_in_both_spellings() {
+        let expected = Ok(Task::Test(test::Options {
+            browsers: vec![Browser::Firefox],
+            skip_checks: true,
+        }));
+        assert_eq!(parse_str("test --browser firefox --skip-checks"), expected);
+        assert_eq!(parse_str("test --skip-checks --browser=firefox"), expected);
+    }
+
+    #[test]
+    fn demo_takes_an_address() {
+        assert_eq!(
+            parse_str("demo"),
+            Ok(Task::Demo(demo::Options {
+                addr: "127.0.0.1:8080".to_owned()
+            }))
+        );
+        assert_eq!(
+            parse_str("demo --addr 127.0.0.1:0"),
+            Ok(Task::Demo(demo::Options {
+                addr: "127.0.0.1:0".to_owned()
+            }))
+        );
+    }
+
+    #[test]
+    fn mistakes_are_reported() {
+        assert_eq!(
+            parse_str("bench"),
+            Err("unknown command `bench`".to_owned())
+        );
+        assert_eq!(
+            parse_str("test --browser safari"),
+            Err("unknown browser `safari` (expected chromium or firefox)".to_owned())
+        );
+        assert_eq!(
+            parse_str("test --browser"),
+            Err("`--browser` needs a value".to_owned())
+        );
+        assert_eq!(
+            parse_str("test --skip-checks=yes"),
+            Err("`--skip-checks` takes no value".to_owned())
+        );
+        assert_eq!(
+            parse_str("demo --port 1"),
+            Err("`demo` has no option `--port`".to_owned())
+        );
+        assert_eq!(
+            parse_str("setup now"),
+            Err("`setup` takes no options, got `now`".to_owned())
+        );
+        assert_eq!(
+            parse_str("test chromium"),
+            Err("unexpected argument `chromium`".to_owned())
+        );
+    }
+}

@@ -1,0 +1,5 @@
+//! One module per `cargo xtask` command. Each `run` returns whether the command succeeded.
+
+pub mod demo;
+pub mod setup;
+pub mod test;

@@ -1,0 +1,213 @@
+//! `cargo xtask test`: tools, checks, then the native, browser and end-to-end suites, and a
+//! summary.
+
+use std::process::Command;
+use std::time::Instant;
+
+use crate::browsers::{self, Browser, Ready};
+use crate::error::Result;
+use crate::page;
+use crate::process::{heading, run, say};
+use crate::relay::{self, Output, Relay};
+use crate::report::{Report, SuiteState};
+use crate::suite::{self, Outcome};
+use crate::tools::{self, WASM_TARGET};
+use crate::workspace::{Profile, Workspace};
+
+/// The options of `cargo xtask test`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// The browsers the browser and e2e suites run in.
+    pub browsers: Vec<Browser>,
+    /// Skip `cargo fmt` and `cargo clippy`.
+    pub skip_checks: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            browsers: Browser::ALL.to_vec(),
+            skip_checks: false,
+        }
+    }
+}
+
+/// How long one wasm test binary may run in the browser (the runner's default is 20 s).
+const BROWSER_TEST_TIMEOUT_SECS: &str = "300";
+
+/// The checks, as cargo arguments.
+const CHECKS: [&[&str]; 3] = [
+    &["fmt", "--all", "--", "--check"],
+    &[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ],
+    // Only the library package: the relay and xtask are native only.
+    &[
+        "clippy",
+        "--package",
+        "duplex-ws",
+        "--target",
+        WASM_TARGET,
+        "--lib",
+        "--tests",
+        "--examples",
+        "--",
+        "-D",
+        "warnings",
+    ],
+];
+
+/// Runs everything and prints the summary; `Ok(false)` when a check or a suite failed.
+///
+/// # Errors
+/// When a tool or browser is missing and cannot be installed.
+pub fn run_all(workspace: &mut Workspace, options: &Options) -> Result<bool> {
+    let mut report = Report::default();
+
+    heading("tools");
+    let started = Instant::now();
+    let wasm_bindgen = tools::ensure_wasm_tools(workspace)?;
+    if !options.skip_checks {
+        tools::ensure_lint_tools(workspace)?;
+    }
+    let ready = browsers::ensure(workspace, &selected(&options.browsers))?;
+    report.timing("tools", started.elapsed());
+
+    heading("checks");
+    if options.skip_checks {
+        say("skipped (--skip-checks)");
+    } else {
+        let started = Instant::now();
+        run_checks(workspace, &mut report);
+        report.timing("checks", started.elapsed());
+    }
+
+    heading("native tests");
+    let started = Instant::now();
+    let mut native = workspace.cargo();
+    native.args(["test", "--workspace", "--no-fail-fast"]);
+    if workspace.has_e2e() {
+        native.args(["--exclude", "duplex-e2e"]);
+    }
+    report.suite("native", SuiteState::Ran(suite::run(&mut native)));
+    report.timing("native", started.elapsed());
+
+    run_browser_suites(workspace, &ready, &mut report);
+
+    heading("end-to-end tests");
+    let started = Instant::now();
+    if workspace.has_e2e() {
+        let outcome = match page::build(workspace, &wasm_bindgen, Profile::Dev) {
+            Ok(()) => run_e2e(workspace, &ready),
+            Err(error) => Outcome::not_run(format!("cannot build the page: {error}")),
+        };
+        report.suite("e2e", SuiteState::Ran(outcome));
+        report.timing("e2e", started.elapsed());
+    } else {
+        say("e2e: skipped (no e2e crate)");
+        report.suite("e2e", SuiteState::Skipped("no e2e crate".to_owned()));
+    }
+
+    print!("{}", report.render());
+    Ok(report.succeeded())
+}
+
+/// `browsers` in the order the suites run.
+fn selected(browsers: &[Browser]) -> Vec<Browser> {
+    Browser::ALL
+        .into_iter()
+        .filter(|browser| browsers.contains(browser))
+        .collect()
+}
+
+/// Runs each check; a failure is recorded and the run goes on.
+fn run_checks(workspace: &Workspace, report: &mut Report) {
+    for args in CHECKS {
+        let name = format!("cargo {}", args.join(" "));
+        match run(workspace.cargo().args(args)) {
+            Ok(status) if status.success() => {}
+            Ok(status) => {
+                say(format!("check failed: {name} ({status})"));
+                report.check_failed(name);
+            }
+            Err(error) => {
+                say(format!("check failed: {error}"));
+                report.check_failed(format!("{name} ({error})"));
+            }
+        }
+    }
+}
+
+/// Starts a relay with the test endpoints and runs the wasm tests (`tests/*.rs`) in each
+/// ready browser against it; the relay stops when this returns.
+fn run_browser_suites(workspace: &Workspace, ready: &[Ready], report: &mut Report) {
+    heading("relay");
+    let started = Instant::now();
+    let relay = relay::build(workspace, Profile::Dev).and_then(|program| {
+        let mut command = workspace.command(&program);
+        command
+            .args(["--addr", "127.0.0.1:0", "--root"])
+            .arg(workspace.root())
+            .arg("--test-endpoints");
+        Relay::start(command, &Output::Log(relay::test_log(workspace)))
+    });
+    match &relay {
+        Ok(relay) => say(format!(
+            "relay: {} (log: {})",
+            relay.url(),
+            relay::test_log(workspace).display()
+        )),
+        Err(error) => say(format!("relay: {error}")),
+    }
+    report.timing("relay", started.elapsed());
+    for browser in Browser::ALL {
+        let Some(ready) = ready.iter().find(|ready| ready.browser == browser) else {
+            report.suite(
+                browser.name(),
+                SuiteState::Skipped("not selected by --browser".to_owned()),
+            );
+            continue;
+        };
+        heading(&format!("browser tests: {browser}"));
+        let started = Instant::now();
+        let outcome = match &relay {
+            Ok(relay) => suite::run(&mut browser_tests(workspace, ready, relay.url())),
+            Err(error) => Outcome::not_run(format!("no relay to test against: {error}")),
+        };
+        report.suite(browser.name(), SuiteState::Ran(outcome));
+        report.timing(browser.name(), started.elapsed());
+    }
+}
+
+/// `cargo test --target wasm32-unknown-unknown --test '*'` in `ready`'s browser.
+fn browser_tests(workspace: &Workspace, ready: &Ready, relay_url: &str) -> Command {
+    let mut command = workspace.cargo();
+    // No --quiet: cargo would hand it on to wasm-bindgen-test-runner, which rejects it.
+    command
+        .args(["test", "--package", "duplex-ws", "--target", WASM_TARGET])
+        .args(["--test", "*", "--no-fail-fast"])
+        .env("DUPLEX_TEST_RELAY", relay_url)
+        .env("WASM_BINDGEN_TEST_TIMEOUT", BROWSER_TEST_TIMEOUT_SECS);
+    ready.select_driver(&mut command);
+    command
+}
+
+/// Runs the e2e crate once per ready browser and adds the runs up.
+fn run_e2e(workspace: &Workspace, ready: &[Ready]) -> Outcome {
+    let mut total = Outcome::default();
+    for ready in ready {
+        let mut command = workspace.cargo();
+        command
+            .args(["test", "--package", "duplex-e2e", "--no-fail-fast"])
+            .env("DUPLEX_E2E_BROWSER", ready.browser.name())
+            .env("DUPLEX_E2E_ROOT", workspace.root());
+        ready.select_driver(&mut command);
+        total.absorb(suite::run(&mut command).labelled(ready.browser.name()));
+    }
+    total
+}
