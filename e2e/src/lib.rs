@@ -1,0 +1,45 @@
+//! `duplex-e2e`: end-to-end tests that drive the echo page (`index.html`, built from
+//! `examples/echo.rs`) in a real headless browser through WebDriver, against the real relay.
+//!
+//! `cargo xtask test` builds the page into `www/pkg/` and runs `cargo test -p duplex-e2e` once
+//! per browser, with:
+//! - `DUPLEX_E2E_BROWSER`: `chromium` or `firefox` (required: without it every test fails and
+//!   says how to run them);
+//! - `CHROMEDRIVER` / `GECKODRIVER`: the browser's WebDriver server (else found on `PATH`, or
+//!   in `<root>/target/tools/bin`);
+//! - `DUPLEX_E2E_ROOT`: the repository root, served by the relay (else this crate's parent).
+//!
+//! Each test gets its own relay on `127.0.0.1:0`, its own driver on a free port and its own
+//! browser; all of them end when the test ends, passing or not. Screenshots and driver logs go
+//! to `<root>/target/e2e/`; a failing test also leaves `<browser>-<test>-failure.png` there.
+//!
+//! Modules:
+//! - [`setup`]: which browser, which driver, which root, from the environment.
+//! - [`relay`]: the relay served in-process on a free port.
+//! - [`driver`]: the driver process and one browser session, ended on drop.
+//! - [`wait`]: polling with a deadline, and a time limit on every WebDriver command.
+//! - [`page`]: the echo page's controls and snapshots of what it shows.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), duplex_e2e::Error> {
+//! let page = duplex_e2e::EchoPage::open("example").await?;
+//! page.connect().await?;
+//! page.send_with_enter("hi").await?;
+//! page.wait_for_entry("received", "hi").await?;
+//! page.finish().await
+//! # }
+//! ```
+#![deny(missing_docs)]
+
+pub mod driver;
+mod error;
+pub mod page;
+pub mod relay;
+pub mod setup;
+pub mod wait;
+
+pub use driver::Session;
+pub use error::Error;
+pub use page::{EchoPage, LogEntry, Snapshot};
+pub use relay::Relay;
+pub use setup::{Browser, Setup};

@@ -1,0 +1,353 @@
+//! [`EchoPage`]: the echo page (`index.html` + `examples/echo.rs`) as a test sees it: its
+//! controls by `data-testid`, and [`Snapshot`]s of what it shows.
+
+use std::fmt;
+
+use fantoccini::Locator;
+use fantoccini::key::Key;
+use serde::Deserialize;
+
+use crate::Error;
+use crate::driver::Session;
+use crate::relay::Relay;
+use crate::setup::{Browser, Setup};
+use crate::wait::{self, CONDITION_LIMIT};
+
+/// Reads everything the tests check in one round trip. Missing elements come back as `null`.
+const SNAPSHOT_JS: &str = r#"
+const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
+const log = byTestId("log");
+return {
+    status: byTestId("status")?.textContent ?? null,
+    buffered: byTestId("buffered")?.textContent ?? null,
+    server: byTestId("url")?.value ?? null,
+    log: log ? Array.from(
+        log.querySelectorAll('[data-testid="log-entry"]'),
+        (entry) => ({ class: entry.className, text: entry.textContent }),
+    ) : [],
+    foreign_elements: log
+        ? Array.from(log.querySelectorAll("*"), (element) => element.localName)
+            .filter((name) => name !== "li")
+        : [],
+    errors: window.__duplexE2eErrors ?? [],
+};
+"#;
+
+/// Records what the page reports from now on: uncaught errors (a wasm panic surfaces as one),
+/// unhandled rejections and `console.error` calls. Errors while the page loads are caught by
+/// [`EchoPage::load`] waiting for the page's Rust code to fill in the server field.
+const ERROR_HOOKS_JS: &str = r#"
+if (!window.__duplexE2eErrors) {
+    const errors = [];
+    window.__duplexE2eErrors = errors;
+    window.addEventListener("error", (event) =>
+        errors.push(`uncaught: ${event.message} (${event.filename}:${event.lineno})`));
+    window.addEventListener("unhandledrejection", (event) =>
+        errors.push(`unhandled rejection: ${event.reason}`));
+    const consoleError = console.error.bind(console);
+    console.error = (...args) => {
+        errors.push(`console.error: ${args.map(String).join(" ")}`);
+        consoleError(...args);
+    };
+}
+"#;
+
+/// One entry of the page's log (`<li data-testid="log-entry">`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct LogEntry {
+    /// `sent`, `received`, `info` or `error`.
+    pub class: String,
+    /// The entry's `textContent`.
+    pub text: String,
+}
+
+/// What the page showed at one moment. `Display` renders it for failure messages.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Snapshot {
+    /// The status output's text (`connecting`, `open`, `closing`, `closed`), `None` if the
+    /// element is missing.
+    pub status: Option<String>,
+    /// The buffered-amount output's text.
+    pub buffered: Option<String>,
+    /// The server field's value (the URL Connect uses).
+    pub server: Option<String>,
+    /// The log, oldest first.
+    pub log: Vec<LogEntry>,
+    /// Tag names of elements inside the log other than its entries: markup that was parsed
+    /// instead of shown as text. Should stay empty.
+    pub foreign_elements: Vec<String>,
+    /// What the error hooks recorded since [`EchoPage::load`]. Should stay empty.
+    pub errors: Vec<String>,
+}
+
+impl Snapshot {
+    /// Whether the status output reads `status`.
+    pub fn status_is(&self, status: &str) -> bool {
+        self.status.as_deref() == Some(status)
+    }
+
+    /// The texts of the log entries of `class`, oldest first.
+    pub fn entries<'a>(&'a self, class: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.log
+            .iter()
+            .filter(move |entry| entry.class == class)
+            .map(|entry| entry.text.as_str())
+    }
+
+    /// Whether the log has an entry of `class` whose text is exactly `text`.
+    pub fn has(&self, class: &str, text: &str) -> bool {
+        self.entries(class).any(|entry| entry == text)
+    }
+}
+
+impl fmt::Display for Snapshot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown = |value: &Option<String>| match value {
+            Some(value) => format!("{value:?}"),
+            None => "(element missing)".to_owned(),
+        };
+        writeln!(f, "  status:   {}", shown(&self.status))?;
+        writeln!(f, "  server:   {}", shown(&self.server))?;
+        writeln!(f, "  buffered: {}", shown(&self.buffered))?;
+        if self.log.is_empty() {
+            writeln!(f, "  log:      (empty)")?;
+        } else {
+            writeln!(f, "  log:")?;
+            for entry in &self.log {
+                writeln!(f, "    [{}] {:?}", entry.class, entry.text)?;
+            }
+        }
+        if !self.foreign_elements.is_empty() {
+            writeln!(
+                f,
+                "  elements parsed inside the log: {:?}",
+                self.foreign_elements
+            )?;
+        }
+        if !self.errors.is_empty() {
+            writeln!(f, "  page errors:")?;
+            for error in &self.errors {
+                writeln!(f, "    {error}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A relay serving the page and a browser session to drive it: one test's world.
+///
+/// Dropping it quits the browser, kills the driver and stops the relay; [`EchoPage::finish`]
+/// does the same after checking the page reported no errors.
+#[derive(Debug)]
+#[must_use = "dropping the page quits the browser and stops the relay"]
+pub struct EchoPage {
+    // The browser goes first on drop, then the relay it was connected to.
+    session: Session,
+    relay: Relay,
+}
+
+impl EchoPage {
+    /// Starts a relay and a browser (see [`Setup::from_env`]) without loading anything.
+    /// `label` names the session's files: use the test's name.
+    ///
+    /// # Errors
+    /// [`Error::Setup`] if the environment names no browser or the page is not built; any
+    /// error of [`Relay::start`] or [`Session::start`].
+    pub async fn start(label: &str) -> Result<Self, Error> {
+        let setup = Setup::from_env()?;
+        let relay = Relay::start(&setup.root)?;
+        let session = Session::start(&setup, label).await?;
+        Ok(Self { session, relay })
+    }
+
+    /// [`EchoPage::start`], then [`EchoPage::load`] of `/`: the page as a user opens it.
+    ///
+    /// # Errors
+    /// Those of [`EchoPage::start`] and [`EchoPage::load`].
+    pub async fn open(label: &str) -> Result<Self, Error> {
+        let page = Self::start(label).await?;
+        page.load("/").await?;
+        Ok(page)
+    }
+
+    /// Navigates to `path_and_query` on the relay (e.g. `/` or `/?server=...`), waits until the
+    /// page's Rust code has started (it fills in the server field), and installs the error hooks.
+    ///
+    /// # Errors
+    /// [`Error::Timeout`] if the page's code does not start within [`CONDITION_LIMIT`] (the
+    /// wasm did not load or panicked at start); WebDriver errors.
+    pub async fn load(&self, path_and_query: &str) -> Result<Snapshot, Error> {
+        let url = format!("{}{path_and_query}", self.relay.base_url());
+        wait::command(&format!("open {url}"), self.client().goto(&url)).await?;
+        self.wait_until(
+            "the page's Rust code to start (it fills in the server field)",
+            |page| {
+                page.server
+                    .as_deref()
+                    .is_some_and(|server| !server.is_empty())
+            },
+        )
+        .await?;
+        wait::command(
+            "install the error hooks",
+            self.client().execute(ERROR_HOOKS_JS, Vec::new()),
+        )
+        .await?;
+        self.snapshot().await
+    }
+
+    /// The relay serving the page.
+    pub fn relay(&self) -> &Relay {
+        &self.relay
+    }
+
+    /// The browser session, for screenshots and raw WebDriver commands.
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// The browser in use.
+    pub fn browser(&self) -> Browser {
+        self.session.browser()
+    }
+
+    fn client(&self) -> &fantoccini::Client {
+        self.session.client()
+    }
+
+    /// What the page shows now.
+    ///
+    /// # Errors
+    /// WebDriver errors; [`Error::Page`] if the answer has an unexpected shape.
+    pub async fn snapshot(&self) -> Result<Snapshot, Error> {
+        let value = wait::command(
+            "read the page",
+            self.client().execute(SNAPSHOT_JS, Vec::new()),
+        )
+        .await?;
+        serde_json::from_value(value.clone()).map_err(|error| {
+            Error::Page(format!("the page's state is unreadable ({error}): {value}"))
+        })
+    }
+
+    /// Polls [`EchoPage::snapshot`] until `done` accepts one, for at most
+    /// [`CONDITION_LIMIT`], and returns it. `waited_for` describes the condition in words.
+    ///
+    /// # Errors
+    /// [`Error::Timeout`] with the last snapshot; WebDriver errors.
+    pub async fn wait_until(
+        &self,
+        waited_for: &str,
+        done: impl FnMut(&Snapshot) -> bool,
+    ) -> Result<Snapshot, Error> {
+        wait::until(waited_for, CONDITION_LIMIT, || self.snapshot(), done).await
+    }
+
+    /// Waits until the status output reads `status`.
+    ///
+    /// # Errors
+    /// As [`EchoPage::wait_until`].
+    pub async fn wait_for_status(&self, status: &str) -> Result<Snapshot, Error> {
+        self.wait_until(&format!("the status to read {status:?}"), |page| {
+            page.status_is(status)
+        })
+        .await
+    }
+
+    /// Waits until the log has an entry of `class` with exactly `text`.
+    ///
+    /// # Errors
+    /// As [`EchoPage::wait_until`].
+    pub async fn wait_for_entry(&self, class: &str, text: &str) -> Result<Snapshot, Error> {
+        self.wait_until(&format!("a {class:?} log entry {text:?}"), |page| {
+            page.has(class, text)
+        })
+        .await
+    }
+
+    /// Clicks the element with `data-testid="{test_id}"`.
+    ///
+    /// # Errors
+    /// [`Error::WebDriver`] if it is missing or cannot be clicked.
+    pub async fn click(&self, test_id: &str) -> Result<(), Error> {
+        let element = self.find(test_id).await?;
+        wait::command(&format!("click {test_id}"), element.click()).await
+    }
+
+    /// Types `keys` into the element with `data-testid="{test_id}"`, as a user would.
+    ///
+    /// # Errors
+    /// [`Error::WebDriver`] if it is missing or takes no input.
+    pub async fn type_into(&self, test_id: &str, keys: &str) -> Result<(), Error> {
+        let element = self.find(test_id).await?;
+        wait::command(&format!("type into {test_id}"), element.send_keys(keys)).await
+    }
+
+    /// Clears the field with `data-testid="{test_id}"`.
+    ///
+    /// # Errors
+    /// [`Error::WebDriver`] if it is missing or not editable.
+    pub async fn clear(&self, test_id: &str) -> Result<(), Error> {
+        let element = self.find(test_id).await?;
+        wait::command(&format!("clear {test_id}"), element.clear()).await
+    }
+
+    async fn find(&self, test_id: &str) -> Result<fantoccini::elements::Element, Error> {
+        let selector = format!("[data-testid=\"{test_id}\"]");
+        wait::command(
+            &format!("find {selector}"),
+            self.client().find(Locator::Css(&selector)),
+        )
+        .await
+    }
+
+    /// Clicks Connect and waits until the status reads `open`.
+    ///
+    /// # Errors
+    /// As [`EchoPage::click`] and [`EchoPage::wait_until`].
+    pub async fn connect(&self) -> Result<Snapshot, Error> {
+        self.click("connect").await?;
+        self.wait_for_status("open").await
+    }
+
+    /// Types `text` into the message field and presses Enter (submits the send form).
+    ///
+    /// # Errors
+    /// As [`EchoPage::type_into`].
+    pub async fn send_with_enter(&self, text: &str) -> Result<(), Error> {
+        self.type_into("message-input", &format!("{text}{}", Key::Enter))
+            .await
+    }
+
+    /// Types `text` into the message field and clicks Send.
+    ///
+    /// # Errors
+    /// As [`EchoPage::type_into`] and [`EchoPage::click`].
+    pub async fn send_with_button(&self, text: &str) -> Result<(), Error> {
+        self.type_into("message-input", text).await?;
+        self.click("send").await
+    }
+
+    /// Saves a screenshot as `<root>/target/e2e/<name>.png`; see [`Session::screenshot`].
+    ///
+    /// # Errors
+    /// As [`Session::screenshot`].
+    pub async fn screenshot(&self, name: &str) -> Result<std::path::PathBuf, Error> {
+        self.session.screenshot(name).await
+    }
+
+    /// Ends the test: fails if the page reported errors, else quits the browser cleanly.
+    ///
+    /// # Errors
+    /// [`Error::PageErrors`] with what the hooks recorded; the errors of [`Session::close`].
+    pub async fn finish(self) -> Result<(), Error> {
+        let page = self.snapshot().await?;
+        if !page.errors.is_empty() {
+            return Err(Error::PageErrors(page.errors));
+        }
+        let Self { session, relay } = self;
+        session.close().await?;
+        drop(relay);
+        Ok(())
+    }
+}
