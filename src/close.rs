@@ -6,6 +6,12 @@ use core::hash::{Hash, Hasher};
 use crate::Error;
 
 /// The most UTF-8 bytes a close reason may have (RFC 6455 leaves 123 of a control frame's 125 for it).
+///
+/// See [`WebSocket.close()` on MDN](https://developer.mozilla.org/en-US/docs/Web/API/WebSocket/close).
+///
+/// ```
+/// assert_eq!(duplex_ws::MAX_REASON_BYTES, 123);
+/// ```
 pub const MAX_REASON_BYTES: usize = 123;
 
 /// A WebSocket close status code, for every code a socket can receive.

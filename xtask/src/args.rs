@@ -12,7 +12,7 @@ Commands:
            native, browser (Chromium, then Firefox) and end to end. Exits 1 if a check
            fails, a test fails or a suite reports nothing.
              --browser chromium|firefox   browser and e2e suites in this browser only
-             --skip-checks                skip cargo fmt and cargo clippy
+             --skip-checks                skip cargo fmt, cargo clippy and rustdoc
   demo     Build the echo page and the relay in release mode and serve them until Ctrl-C.
              --addr ADDR                  listen address (default 127.0.0.1:8080; port 0
                                           picks a free port)

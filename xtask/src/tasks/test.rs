@@ -19,7 +19,7 @@ use crate::workspace::{Profile, Workspace};
 pub struct Options {
     /// The browsers the browser and e2e suites run in.
     pub browsers: Vec<Browser>,
-    /// Skip `cargo fmt` and `cargo clippy`.
+    /// Skip `cargo fmt`, `cargo clippy` and the rustdoc check.
     pub skip_checks: bool,
 }
 
@@ -36,7 +36,7 @@ impl Default for Options {
 const BROWSER_TEST_TIMEOUT_SECS: &str = "300";
 
 /// The checks, as cargo arguments.
-const CHECKS: [&[&str]; 3] = [
+const CHECKS: [&[&str]; 4] = [
     &["fmt", "--all", "--", "--check"],
     &[
         "clippy",
@@ -56,6 +56,18 @@ const CHECKS: [&[&str]; 3] = [
         "--lib",
         "--tests",
         "--examples",
+        "--",
+        "-D",
+        "warnings",
+    ],
+    // The library's documentation, as users read it: no broken links, no bare URLs.
+    &[
+        "rustdoc",
+        "--package",
+        "duplex-ws",
+        "--lib",
+        "--target",
+        WASM_TARGET,
         "--",
         "-D",
         "warnings",
