@@ -2,7 +2,7 @@
 //!
 //! duplex-ws wraps [`WebSocket` (MDN)](https://developer.mozilla.org/en-US/docs/Web/API/WebSocket) through
 //! `web-sys`. The callback layer, [`WebSocket`], takes plain Rust closures as event handlers, owns every JS
-//! closure it creates and frees it (no `Closure::forget`), checks close codes, reasons and sub-protocols in
+//! closure it creates and frees it (none is ever leaked on purpose), checks close codes, reasons and sub-protocols in
 //! Rust before the browser sees them, turns every exception into a typed [`Error`], and refuses to send on a
 //! closing socket instead of letting the browser drop the data silently.
 //!
