@@ -2,9 +2,9 @@
 //!
 //! duplex-ws wraps [`WebSocket` (MDN)](https://developer.mozilla.org/en-US/docs/Web/API/WebSocket) through
 //! `web-sys`. The callback layer, [`WebSocket`], takes plain Rust closures as event handlers, owns every JS
-//! closure it creates and frees it (none is ever leaked on purpose), checks close codes, reasons and sub-protocols in
-//! Rust before the browser sees them, turns every exception into a typed [`Error`], and refuses to send on a
-//! closing socket instead of letting the browser drop the data silently.
+//! closure it creates and frees it (none is ever leaked on purpose), checks close codes, reasons and
+//! sub-protocols in Rust before the browser sees them, turns every exception into a typed [`Error`], and
+//! refuses to send on a closing socket instead of letting the browser drop the data silently.
 //!
 //! ```no_run
 //! use duplex_ws::{CloseCode, Message, WebSocket};
