@@ -47,9 +47,11 @@ const CHROMIUM_ARGS: [&str; 10] = [
 
 /// One browser session and the driver process behind it.
 ///
-/// Drop ends the session if [`Session::close`] did not (a blocking `DELETE /session/{id}`
-/// straight to the driver, so it works while a test panics and its runtime is going away),
-/// saves a screenshot first if the thread is panicking, then kills the driver.
+/// Drop ends the session if [`Session::close`] did not: a blocking `DELETE /session/{id}`
+/// straight to the driver, so it works while a test panics and its runtime is going away
+/// (with a screenshot `<browser>-<label>-failure.png` first if the thread is panicking). Then
+/// it kills the driver; if the driver did not answer, it first kills the driver's child
+/// processes (the browser) itself, since neither driver quits its browser when killed.
 #[derive(Debug)]
 #[must_use = "dropping the session quits the browser"]
 pub struct Session {
@@ -107,9 +109,21 @@ impl Session {
                 });
             }
         };
+        // geckodriver deletes the profile it made when the session ends, but not when killed.
+        driver.gecko_profile = client
+            .capabilities()
+            .and_then(|capabilities| capabilities.get("moz:profile"))
+            .and_then(Value::as_str)
+            .map(PathBuf::from)
+            .filter(|path| is_gecko_profile(path));
         let id = match wait::command("read the session id", client.session_id()).await? {
             Some(id) => id,
-            None => return Err(Error::Page("the driver gave no session id".to_owned())),
+            None => {
+                return Err(Error::Driver {
+                    message: "the driver opened a session but gave no session id".to_owned(),
+                    log: driver.log.clone(),
+                });
+            }
         };
         let session = Self {
             client,
@@ -142,6 +156,11 @@ impl Session {
         self.browser
     }
 
+    /// The label this session was started with, made safe for file names.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
     /// `<root>/target/e2e`, where this session's files go.
     pub fn artifacts(&self) -> &Path {
         &self.artifacts
@@ -169,6 +188,7 @@ impl Session {
     pub async fn close(mut self) -> Result<(), Error> {
         wait::command("end the browser session", self.client.clone().close()).await?;
         self.closed = true;
+        self.driver.browser_ended = true;
         Ok(())
     }
 }
@@ -187,9 +207,12 @@ impl Drop for Session {
                 Err(error) => eprintln!("e2e: no screenshot of the failure: {error}"),
             }
         }
-        let _ = self
+        let ended = self
             .driver
             .blocking_request("DELETE", &format!("/session/{}", self.id));
+        // Answered means the driver quit the browser (or it was gone already); otherwise
+        // Driver::drop kills the browser itself.
+        self.driver.browser_ended = ended.is_ok();
     }
 }
 
@@ -232,6 +255,11 @@ struct Driver {
     log: PathBuf,
     /// Chromium's user data dir, removed after the driver (and so the browser) is gone.
     profile: Option<TempDir>,
+    /// The profile geckodriver made for Firefox (a `rust_mozprofile*` temp dir).
+    gecko_profile: Option<PathBuf>,
+    /// Set once the driver confirmed the session is over; until then Drop kills the browser
+    /// and removes its profile.
+    browser_ended: bool,
 }
 
 impl Driver {
@@ -274,6 +302,8 @@ impl Driver {
             port,
             log,
             profile,
+            gecko_profile: None,
+            browser_ended: false,
         })
     }
 
@@ -306,23 +336,48 @@ impl Driver {
     }
 
     /// One WebDriver request without any runtime: usable from `Drop`, even while a test panics.
-    /// HTTP/1.0, so the answer is never chunked and ends when the driver closes the connection.
+    /// Returns the response body.
     fn blocking_request(&self, method: &str, path: &str) -> std::io::Result<Vec<u8>> {
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
         let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
-        stream.set_read_timeout(Some(Duration::from_secs(20)))?;
+        stream.set_read_timeout(Some(Duration::from_secs(10)))?;
         stream.set_write_timeout(Some(Duration::from_secs(5)))?;
+        // chromedriver answers HTTP/1.0 with nothing, and keeps an HTTP/1.1 connection open after
+        // its answer even when asked to close it: read exactly Content-Length bytes.
         write!(
             stream,
-            "{method} {path} HTTP/1.0\r\nHost: {addr}\r\nContent-Length: 0\r\n\r\n"
+            "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
         )?;
         let mut response = Vec::new();
-        stream.read_to_end(&mut response)?;
-        let body = response
-            .windows(4)
-            .position(|window| window == b"\r\n\r\n")
-            .map_or(&[][..], |end| &response[end + 4..]);
-        Ok(body.to_vec())
+        let mut chunk = [0_u8; 16 * 1024];
+        let mut expected: Option<usize> = None;
+        loop {
+            if let Some(total) = expected {
+                if response.len() >= total {
+                    break;
+                }
+            } else if let Some(end) = find(&response, b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&response[..end]).to_ascii_lowercase();
+                let length = head.lines().find_map(|line| {
+                    line.strip_prefix("content-length:")
+                        .and_then(|value| value.trim().parse::<usize>().ok())
+                });
+                response.drain(..end + 4);
+                match length {
+                    Some(length) => {
+                        expected = Some(length);
+                        continue;
+                    }
+                    // No length: the body ends when the driver closes the connection.
+                    None => expected = Some(usize::MAX),
+                }
+            }
+            match stream.read(&mut chunk)? {
+                0 => break,
+                read => response.extend_from_slice(&chunk[..read]),
+            }
+        }
+        Ok(response)
     }
 
     /// Saves a screenshot of session `id` to `path` with [`Driver::blocking_request`].
@@ -342,10 +397,79 @@ impl Driver {
     }
 }
 
+/// Where `needle` first occurs in `haystack`.
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
+}
+
 impl Drop for Driver {
     fn drop(&mut self) {
+        if !self.browser_ended {
+            kill_descendants(self.child.id());
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let (false, Some(profile)) = (self.browser_ended, &self.gecko_profile) {
+            let _ = std::fs::remove_dir_all(profile);
+        }
+    }
+}
+
+/// Whether `path` looks like a profile geckodriver made: `rust_mozprofile*` in the temp dir.
+/// Nothing else is ever removed.
+fn is_gecko_profile(path: &Path) -> bool {
+    path.parent() == Some(std::env::temp_dir().as_path())
+        && path
+            .file_name()
+            .and_then(|name| name.to_str())
+            .is_some_and(|name| name.starts_with("rust_mozprofile"))
+}
+
+/// Kills every process below `root` (the browser and its helpers), for when the driver could
+/// not end the session: neither chromedriver nor geckodriver quits its browser when it is
+/// killed. Finds them through `/proc` (Linux); elsewhere it does nothing.
+fn kill_descendants(root: u32) {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return;
+    };
+    let parents: Vec<(u32, u32)> = entries
+        .filter_map(|entry| {
+            let pid: u32 = entry.ok()?.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            // "pid (command) state ppid ...": the command may hold spaces and parentheses.
+            let ppid = stat
+                .rsplit_once(')')?
+                .1
+                .split_whitespace()
+                .nth(1)?
+                .parse()
+                .ok()?;
+            Some((pid, ppid))
+        })
+        .collect();
+    let mut family = vec![root];
+    let mut next = 0;
+    while let Some(&parent) = family.get(next) {
+        family.extend(
+            parents
+                .iter()
+                .filter(|&&(_, ppid)| ppid == parent)
+                .map(|&(pid, _)| pid),
+        );
+        next += 1;
+    }
+    let descendants: Vec<String> = family.iter().skip(1).map(u32::to_string).collect();
+    if !descendants.is_empty() {
+        // The standard library cannot signal a process it did not spawn; the shell's kill can.
+        let _ = Command::new("sh")
+            .args(["-c", "kill -KILL \"$@\"", "sh"])
+            .args(&descendants)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
     }
 }
 

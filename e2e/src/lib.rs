@@ -10,8 +10,10 @@
 //! - `DUPLEX_E2E_ROOT`: the repository root, served by the relay (else this crate's parent).
 //!
 //! Each test gets its own relay on `127.0.0.1:0`, its own driver on a free port and its own
-//! browser; all of them end when the test ends, passing or not. Screenshots and driver logs go
-//! to `<root>/target/e2e/`; a failing test also leaves `<browser>-<test>-failure.png` there.
+//! browser; all of them end when the test ends, passing or not. Screenshots and driver logs
+//! (`<browser>-<test>-driver.log`) go to `<root>/target/e2e/`; a condition that times out
+//! leaves `<browser>-<test>-timeout.png` there, and a test that panics with its browser open
+//! `<browser>-<test>-failure.png`.
 //!
 //! Modules:
 //! - [`setup`]: which browser, which driver, which root, from the environment.

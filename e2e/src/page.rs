@@ -180,7 +180,8 @@ impl EchoPage {
         let url = format!("{}{path_and_query}", self.relay.base_url());
         wait::command(&format!("open {url}"), self.client().goto(&url)).await?;
         self.wait_until(
-            "the page's Rust code to start (it fills in the server field)",
+            "the page's Rust code to start (it fills in the server field; if it never does, \
+             www/pkg did not load or start: rebuild it)",
             |page| {
                 page.server
                     .as_deref()
@@ -234,13 +235,32 @@ impl EchoPage {
     /// [`CONDITION_LIMIT`], and returns it. `waited_for` describes the condition in words.
     ///
     /// # Errors
-    /// [`Error::Timeout`] with the last snapshot; WebDriver errors.
+    /// [`Error::Timeout`] with the last snapshot and the path of a screenshot taken then
+    /// (`<root>/target/e2e/<browser>-<label>-timeout.png`); WebDriver errors.
     pub async fn wait_until(
         &self,
         waited_for: &str,
         done: impl FnMut(&Snapshot) -> bool,
     ) -> Result<Snapshot, Error> {
-        wait::until(waited_for, CONDITION_LIMIT, || self.snapshot(), done).await
+        match wait::until(waited_for, CONDITION_LIMIT, || self.snapshot(), done).await {
+            Err(Error::Timeout {
+                waited_for,
+                after,
+                mut last_seen,
+            }) => {
+                let name = format!("{}-{}-timeout", self.browser(), self.session.label());
+                match self.session.screenshot(&name).await {
+                    Ok(path) => last_seen.push_str(&format!("  screenshot: {}\n", path.display())),
+                    Err(error) => last_seen.push_str(&format!("  no screenshot: {error}\n")),
+                }
+                Err(Error::Timeout {
+                    waited_for,
+                    after,
+                    last_seen,
+                })
+            }
+            other => other,
+        }
     }
 
     /// Waits until the status output reads `status`.

@@ -114,7 +114,6 @@ impl Setup {
                 root.display()
             ))
         })?;
-        let driver = find_driver(browser, &root)?;
         for file in [
             "index.html",
             "www/app.js",
@@ -131,6 +130,7 @@ impl Setup {
                 )));
             }
         }
+        let driver = find_driver(browser, &root)?;
         Ok(Self {
             browser,
             driver,
