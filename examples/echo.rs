@@ -4,13 +4,14 @@
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
-use duplex_ws::{CloseCode, Message, Subscription, WebSocket};
+use duplex_ws::{CloseCode, CloseInfo, Message, Subscription, WebSocket};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, Event, HtmlInputElement};
 
 /// The page's elements and the current connection.
 struct App {
+    me: Weak<App>,
     document: Document,
     url: HtmlInputElement,
     input: HtmlInputElement,
@@ -42,14 +43,20 @@ pub fn start() -> Result<(), JsValue> {
             .get_element_by_id(id)
             .ok_or(format!("#{id} is missing"))
     };
-    let app = Rc::new(App {
-        url: element("url")?.dyn_into()?,
-        input: element("message-input")?.dyn_into()?,
-        status: element("status")?,
-        buffered: element("buffered")?,
-        log: element("log")?,
-        connection: RefCell::new(None),
+    let (url, input) = (
+        element("url")?.dyn_into()?,
+        element("message-input")?.dyn_into()?,
+    );
+    let (status, buffered, log) = (element("status")?, element("buffered")?, element("log")?);
+    let app = Rc::new_cyclic(|me| App {
+        me: me.clone(),
         document: document.clone(),
+        url,
+        input,
+        status,
+        buffered,
+        log,
+        connection: RefCell::new(None),
     });
     app.url.set_value(&default_server(&window.location()));
     app.show_state();
@@ -108,23 +115,12 @@ impl App {
             Err(error) => return self.log_line("error", &error.to_string()),
         };
         self.log_line("info", &format!("connecting to {url}"));
-        let page = || PAGE.with(|page| page.borrow().as_ref().map(|(app, _)| Rc::downgrade(app)));
-        let on_event = |f: fn(&App)| {
-            let app = page();
-            move || {
-                if let Some(app) = app.as_ref().and_then(Weak::upgrade) {
-                    f(&app);
-                }
-            }
-        };
-        let open = on_event(|app| {
-            app.log_line("info", "open");
-            app.show_state();
-        });
-        let error = on_event(|app| app.log_line("error", "the connection failed"));
-        let app = page();
-        let message = move |message: Message| {
-            if let Some(app) = app.as_ref().and_then(Weak::upgrade) {
+        let subscriptions = [
+            socket.on_open(self.callback(|app| {
+                app.log_line("info", "open");
+                app.show_state();
+            })),
+            socket.on_message(self.handler(|app, message| {
                 let text = match message {
                     Message::Text(text) => text,
                     Message::Binary(bytes) => format!("{} bytes", bytes.len()),
@@ -132,26 +128,34 @@ impl App {
                 };
                 app.log_line("received", &text);
                 app.show_state();
-            }
-        };
-        let app = page();
-        let close = move |info: duplex_ws::CloseInfo| {
-            if let Some(app) = app.as_ref().and_then(Weak::upgrade) {
+            })),
+            socket.on_error(self.callback(|app| app.log_line("error", "the connection failed"))),
+            socket.on_close(self.handler(|app, info: CloseInfo| {
                 app.log_line("info", &format!("closed: {info}"));
                 app.show_state();
-            }
-        };
-        let subscriptions = [
-            socket.on_open(open),
-            socket.on_message(message),
-            socket.on_error(error),
-            socket.on_close(close),
+            })),
         ];
         self.connection.replace(Some(Connection {
             socket,
             _subscriptions: subscriptions,
         }));
         self.show_state();
+    }
+
+    /// A socket handler that reaches this page without keeping it alive.
+    fn handler<T>(&self, f: impl Fn(&App, T) + 'static) -> impl FnMut(T) + 'static {
+        let app = self.me.clone();
+        move |value| {
+            if let Some(app) = app.upgrade() {
+                f(&app, value);
+            }
+        }
+    }
+
+    /// [`handler`](Self::handler) for events without a value.
+    fn callback(&self, f: impl Fn(&App) + 'static) -> impl FnMut() + 'static {
+        let mut handler = self.handler(move |app, ()| f(app));
+        move || handler(())
     }
 
     fn disconnect(&self) {

@@ -584,33 +584,24 @@ impl Inner {
         }
     }
 
-    fn has_closed(&self) -> bool {
-        self.close_info.borrow().is_some()
-    }
-
+    // No has-closed check in open, message or error: the close dispatch removes every listener, so
+    // nothing can arrive after it.
     fn dispatch_open(&self, _: Event) {
-        if !self.has_closed() {
-            self.open.emit(());
-        }
+        self.open.emit(());
     }
 
     fn dispatch_message(&self, event: Event) {
-        if self.has_closed() {
-            return;
-        }
         if let Some(message) = Message::from_event(event.unchecked_ref::<MessageEvent>()) {
             self.message.emit(message);
         }
     }
 
     fn dispatch_error(&self, _: Event) {
-        if !self.has_closed() {
-            self.error.emit(());
-        }
+        self.error.emit(());
     }
 
     fn dispatch_close(&self, event: Event) {
-        if self.has_closed() {
+        if self.close_info.borrow().is_some() {
             return;
         }
         let event = event.unchecked_into::<CloseEvent>();
