@@ -4,7 +4,7 @@ use core::fmt;
 
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::ReadyState;
+use crate::{CloseInfo, Overflow, ReadyState};
 
 /// An error from a duplex-ws operation.
 ///
@@ -74,6 +74,19 @@ pub enum Error {
         /// The reason's length in UTF-8 bytes.
         bytes: usize,
     },
+    /// The connection closed: before it opened (for [`open`](crate::open)), or without a clean closing
+    /// handshake (at the end of a [`WsStream`](crate::WsStream)). Code 1006 means the browser saw the
+    /// connection fail or drop; the browser gives no more detail than this.
+    Closed(CloseInfo),
+    /// The receive queue was full, so `dropped` messages were dropped at this point of the stream, as
+    /// `policy` says. Read faster, raise the [`ReceiveLimit`](crate::ReceiveLimit), or choose another
+    /// [`Overflow`] policy.
+    Overflow {
+        /// How many messages were dropped here.
+        dropped: u64,
+        /// The policy that dropped them.
+        policy: Overflow,
+    },
     /// Any other exception the browser threw, with its name (for example `TypeError`) and message.
     Js {
         /// The exception's `name`.
@@ -135,6 +148,11 @@ impl fmt::Display for Error {
                 "the close reason is {bytes} bytes of UTF-8; at most {} are allowed",
                 crate::MAX_REASON_BYTES
             ),
+            Self::Closed(info) => write!(f, "the connection closed: {info}"),
+            Self::Overflow { dropped, policy } => write!(
+                f,
+                "the receive queue was full: {dropped} message(s) dropped (policy: {policy})"
+            ),
             Self::Js { name, message } => write!(f, "{name}: {message}"),
         }
     }
@@ -149,6 +167,7 @@ pub(crate) enum Op<'a> {
     Send,
     Close { code: u16 },
     Listen,
+    ReadBlob,
 }
 
 impl Error {
@@ -186,6 +205,7 @@ fn name_and_message(value: &JsValue) -> (String, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::CloseCode;
 
     fn from(name: &str, op: Op<'_>) -> Error {
         Error::from_exception(name.into(), "the browser's words".into(), op)
@@ -269,6 +289,21 @@ mod tests {
             (
                 Error::ReasonTooLong { bytes: 124 },
                 "the close reason is 124 bytes of UTF-8; at most 123 are allowed",
+            ),
+            (
+                Error::Closed(CloseInfo {
+                    code: CloseCode::Abnormal,
+                    reason: String::new(),
+                    was_clean: false,
+                }),
+                "the connection closed: 1006 (abnormal closure) \"\", not clean",
+            ),
+            (
+                Error::Overflow {
+                    dropped: 3,
+                    policy: Overflow::DropNewest,
+                },
+                "the receive queue was full: 3 message(s) dropped (policy: drop newest)",
             ),
             (
                 Error::Js {

@@ -30,18 +30,44 @@
 //! socket.close_with(CloseCode::Normal, "done")?;
 //! # Ok::<(), duplex_ws::Error>(())
 //! ```
+//!
+//! The async layer is built on it: [`open`] resolves once the socket is open and gives a [`WsStream`], a
+//! `futures` `Stream` of received messages (bounded by [`ReceiveLimit`], with an [`Overflow`] policy) and a
+//! `Sink` of messages that waits for the browser's buffer to drain below a high-water mark. It
+//! [`split`](WsStream::split)s into a [`WsSender`] and a [`WsReceiver`], and [`WsHandle`] can still close
+//! the socket and await [`closed`](WsHandle::closed). With the `json` feature, `Message::json` and
+//! `Message::decode_json` carry serde values as text.
+//!
+//! ```no_run
+//! use duplex_ws::{ConnectOptions, Message};
+//! use futures_util::{SinkExt, StreamExt};
+//!
+//! # async fn run() -> Result<(), duplex_ws::Error> {
+//! let mut socket = duplex_ws::open("wss://example.com/echo", &ConnectOptions::new()).await?;
+//! socket.send(Message::from("hello")).await?;
+//! while let Some(message) = socket.next().await {
+//!     web_sys::console::log_1(&format!("{:?}", message?).into());
+//! }
+//! # Ok(())
+//! # }
+//! ```
 #![deny(missing_docs)]
 #![cfg_attr(
     not(test),
     deny(clippy::expect_used, clippy::unwrap_used, clippy::panic)
 )]
 
+/// Reading a `Blob` into bytes.
+mod blob;
 /// Close codes, the rules for sending them, and the close notification.
 mod close;
 /// The error type and the mapping of browser exceptions to it.
 mod error;
 /// Handler lists and the subscription guard.
 mod handlers;
+/// JSON text messages.
+#[cfg(feature = "json")]
+mod json;
 /// Owned, counted JS event listeners.
 mod listener;
 /// Messages and their conversion from message events.
@@ -52,14 +78,26 @@ mod options;
 mod socket;
 /// Ready state and binary type.
 mod state;
+/// The async layer: `open`, `Stream` and `Sink`, split, closed.
+mod stream;
+/// Counted, cancellable browser timers.
+mod timer;
 /// The host check that makes invalid URLs fail the same way in every browser.
 mod url;
 
+pub use blob::{ReadBlob, blob_to_bytes};
 pub use close::{CloseCode, CloseInfo, MAX_REASON_BYTES};
 pub use error::{Error, ProtocolProblem};
 pub use handlers::Subscription;
+#[cfg(feature = "json")]
+pub use json::JsonError;
 pub use listener::live_closures;
 pub use message::Message;
 pub use options::ConnectOptions;
 pub use socket::{WeakWebSocket, WebSocket, is_supported};
 pub use state::{BinaryType, ReadyState, UnknownReadyState};
+pub use stream::{
+    BlobHandling, Closed, Opening, Overflow, QUEUE_FULL_CODE, ReceiveLimit, StreamOptions,
+    WsHandle, WsReceiver, WsSender, WsStream, open, open_with,
+};
+pub use timer::live_timers;

@@ -20,13 +20,12 @@ use core::cell::RefCell;
 use std::rc::Rc;
 
 use common::{
-    Browser, Event, Events, Uncaught, browser, control, field, open, quiet_period, unique_tag,
+    Browser, Event, Events, Uncaught, browser, close_seen_by_relay, open, quiet_period, unique_tag,
     within, ws,
 };
 use duplex_ws::{CloseCode, CloseInfo, Error, Message, ReadyState, WebSocket, live_closures};
 use futures_channel::mpsc::unbounded;
 use futures_util::StreamExt;
-use wasm_bindgen::JsValue;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -37,20 +36,6 @@ fn info(code: u16, reason: &str, was_clean: bool) -> CloseInfo {
         reason: reason.into(),
         was_clean,
     }
-}
-
-/// What the relay saw end the `/echo?tag=..` connection: `(code or null, reason)`.
-async fn close_seen_by_relay(tag: &str) -> (JsValue, String) {
-    let body = control(&format!("/test/close-seen?tag={tag}")).await;
-    assert_eq!(
-        field(&body, "state").as_string().as_deref(),
-        Some("close"),
-        "{tag}: {body:?}"
-    );
-    (
-        field(&body, "code"),
-        field(&body, "reason").as_string().unwrap_or_default(),
-    )
 }
 
 #[wasm_bindgen_test]

@@ -186,6 +186,20 @@ pub fn number(value: &JsValue, name: &str) -> f64 {
         .unwrap_or_else(|| panic!("{name} is not a number in {value:?}"))
 }
 
+/// What the relay saw end the `/echo?tag=..` connection: `(code or null, reason)`.
+pub async fn close_seen_by_relay(tag: &str) -> (JsValue, String) {
+    let body = control(&format!("/test/close-seen?tag={tag}")).await;
+    assert_eq!(
+        field(&body, "state").as_string().as_deref(),
+        Some("close"),
+        "{tag}: {body:?}"
+    );
+    (
+        field(&body, "code"),
+        field(&body, "reason").as_string().unwrap_or_default(),
+    )
+}
+
 /// Live WebSocket connections at the relay, once it reaches `target` (or after 5 s, whatever it is then).
 pub async fn relay_connections(target: u32) -> u32 {
     let body = control(&format!("/test/connections?wait_for={target}")).await;

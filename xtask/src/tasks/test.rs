@@ -42,6 +42,7 @@ const CHECKS: [&[&str]; 4] = [
         "clippy",
         "--workspace",
         "--all-targets",
+        "--all-features",
         "--",
         "-D",
         "warnings",
@@ -56,6 +57,7 @@ const CHECKS: [&[&str]; 4] = [
         "--lib",
         "--tests",
         "--examples",
+        "--all-features",
         "--",
         "-D",
         "warnings",
@@ -66,6 +68,7 @@ const CHECKS: [&[&str]; 4] = [
         "--package",
         "duplex-ws",
         "--lib",
+        "--all-features",
         "--target",
         WASM_TARGET,
         "--",
@@ -102,7 +105,7 @@ pub fn run_all(workspace: &mut Workspace, options: &Options) -> Result<bool> {
     heading("native tests");
     let started = Instant::now();
     let mut native = workspace.cargo();
-    native.args(["test", "--workspace", "--no-fail-fast"]);
+    native.args(["test", "--workspace", "--all-features", "--no-fail-fast"]);
     if workspace.has_e2e() {
         native.args(["--exclude", "duplex-e2e"]);
     }
@@ -202,7 +205,7 @@ fn browser_tests(workspace: &Workspace, ready: &Ready, relay_url: &str) -> Comma
     // No --quiet: cargo would hand it on to wasm-bindgen-test-runner, which rejects it.
     command
         .args(["test", "--package", "duplex-ws", "--target", WASM_TARGET])
-        .args(["--test", "*", "--no-fail-fast"])
+        .args(["--test", "*", "--all-features", "--no-fail-fast"])
         .env("DUPLEX_TEST_RELAY", relay_url)
         .env("WASM_BINDGEN_TEST_TIMEOUT", BROWSER_TEST_TIMEOUT_SECS);
     ready.select_driver(&mut command);
