@@ -4,12 +4,12 @@
 mod common;
 
 use common::{
-    Uncaught, close_seen_by_relay, control, number, quiet_period, relay_connections, unique_tag,
-    within, ws,
+    Uncaught, assert_nothing_held, close_seen_by_relay, control, number, open_stream, quiet_period,
+    relay_connections, unique_tag, within, ws,
 };
 use duplex_ws::{
     CloseCode, ConnectOptions, Error, Message, ReadyState, StreamOptions, WsStream, live_closures,
-    live_timers, open,
+    open,
 };
 use futures_util::future::join3;
 use futures_util::{SinkExt, StreamExt};
@@ -18,15 +18,7 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 wasm_bindgen_test_configure!(run_in_browser);
 
 async fn open_path(path: &str) -> WsStream {
-    within(5_000, open(&ws(path), &ConnectOptions::new()))
-        .await
-        .expect("opens within 5 s")
-        .unwrap_or_else(|e| panic!("open {path}: {e}"))
-}
-
-fn assert_nothing_held() {
-    assert_eq!(live_closures(), 0, "closures still held");
-    assert_eq!(live_timers(), 0, "timers still held");
+    open_stream(path, &ConnectOptions::new(), &StreamOptions::new()).await
 }
 
 #[wasm_bindgen_test]

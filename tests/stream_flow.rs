@@ -4,29 +4,16 @@
 
 mod common;
 
-use common::{relay_connections, within, ws};
+use common::{assert_nothing_held, open_stream, relay_connections, within};
 use duplex_ws::{
     BinaryType, BlobHandling, CloseCode, ConnectOptions, Error, Message, Overflow, QUEUE_FULL_CODE,
-    ReceiveLimit, StreamOptions, WsReceiver, WsStream, blob_to_bytes, live_closures, live_timers,
-    open_with,
+    ReceiveLimit, StreamOptions, WsReceiver, blob_to_bytes,
 };
 use futures_util::future::join;
 use futures_util::{SinkExt, StreamExt};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-async fn open_path(path: &str, connect: &ConnectOptions, stream: &StreamOptions) -> WsStream {
-    within(5_000, open_with(&ws(path), connect, stream))
-        .await
-        .expect("opens within 5 s")
-        .unwrap_or_else(|e| panic!("open {path}: {e}"))
-}
-
-fn assert_nothing_held() {
-    assert_eq!(live_closures(), 0, "closures still held");
-    assert_eq!(live_timers(), 0, "timers still held");
-}
 
 /// The flood's number in a message: text `i` padded with dots, or binary with `i` in its first 4 bytes.
 fn flood_index(message: &Message) -> u32 {
@@ -52,7 +39,7 @@ async fn drain(receiver: &mut WsReceiver) -> Vec<Result<Message, Error>> {
 async fn ten_thousand_numbered_messages_keep_their_order() {
     for binary in [false, true] {
         let path = format!("/test/flood?count=10000&size=32&binary={binary}&close=1");
-        let socket = open_path(&path, &ConnectOptions::new(), &StreamOptions::new()).await;
+        let socket = open_stream(&path, &ConnectOptions::new(), &StreamOptions::new()).await;
         let (_sender, mut receiver) = socket.split();
         let items = within(60_000, drain(&mut receiver))
             .await
@@ -91,7 +78,7 @@ fn mixed(i: u32) -> Message {
 async fn mixed_text_and_blobs_keep_their_order_when_read_into_bytes() {
     let connect = ConnectOptions::new().binary_type(BinaryType::Blob);
     let stream = StreamOptions::new().blobs(BlobHandling::ToBytes);
-    let socket = open_path("/echo", &connect, &stream).await;
+    let socket = open_stream("/echo", &connect, &stream).await;
     let (mut sender, mut receiver) = socket.split();
     let send = async {
         for i in 0..300 {
@@ -115,7 +102,7 @@ async fn mixed_text_and_blobs_keep_their_order_when_read_into_bytes() {
 #[wasm_bindgen_test]
 async fn blobs_are_delivered_untouched_by_default_and_read_with_blob_to_bytes() {
     let connect = ConnectOptions::new().binary_type(BinaryType::Blob);
-    let mut socket = open_path("/echo", &connect, &StreamOptions::new()).await;
+    let mut socket = open_stream("/echo", &connect, &StreamOptions::new()).await;
     let sent = vec![7_u8; 100_000];
     socket
         .send(Message::from(sent.clone()))
@@ -138,7 +125,7 @@ async fn a_64_mib_sink_flood_stays_under_the_high_water_mark_and_all_arrives() {
     const SIZE: usize = 64 << 10;
     const COUNT: u32 = 1024;
     let stream = StreamOptions::new().high_water_mark(MARK);
-    let socket = open_path("/echo", &ConnectOptions::new(), &stream).await;
+    let socket = open_stream("/echo", &ConnectOptions::new(), &stream).await;
     let handle = socket.handle();
     let (mut sender, mut receiver) = socket.split();
     let send = async {
@@ -185,13 +172,14 @@ async fn a_64_mib_sink_flood_stays_under_the_high_water_mark_and_all_arrives() {
     assert_nothing_held();
 }
 
-#[wasm_bindgen_test]
-async fn drop_newest_keeps_the_first_messages_and_reports_the_rest() {
+/// Floods 1,000 numbered messages into a queue of 100 that nobody reads until the flood is over, then
+/// reads everything.
+async fn overflow_100_of_1000(policy: Overflow) -> Vec<Result<Message, Error>> {
     let stream = StreamOptions::new()
         .receive_limit(ReceiveLimit::default().messages(100))
-        .overflow(Overflow::DropNewest);
+        .overflow(policy);
     let path = "/test/flood?count=1000&size=8&close=1";
-    let socket = open_path(path, &ConnectOptions::new(), &stream).await;
+    let socket = open_stream(path, &ConnectOptions::new(), &stream).await;
     let (_sender, mut receiver) = socket.split();
     receiver.handle().closed().await;
     assert_eq!(
@@ -199,44 +187,36 @@ async fn drop_newest_keeps_the_first_messages_and_reports_the_rest() {
         100,
         "bounded while nobody reads"
     );
-    let items = drain(&mut receiver).await;
+    drain(&mut receiver).await
+}
+
+#[wasm_bindgen_test]
+async fn drop_newest_keeps_the_first_messages_and_reports_the_rest() {
+    let items = overflow_100_of_1000(Overflow::DropNewest).await;
     assert_eq!(items.len(), 101);
     for (expected, item) in (0..100).zip(&items) {
         assert_eq!(flood_index(item.as_ref().expect("a message")), expected);
     }
-    assert_eq!(
-        items[100],
-        Err(Error::Overflow {
-            dropped: 900,
-            policy: Overflow::DropNewest
-        })
-    );
-    drop(receiver);
+    let dropped = Error::Overflow {
+        dropped: 900,
+        policy: Overflow::DropNewest,
+    };
+    assert_eq!(items[100], Err(dropped));
     assert_nothing_held();
 }
 
 #[wasm_bindgen_test]
 async fn drop_oldest_keeps_the_last_messages_and_reports_the_rest_first() {
-    let stream = StreamOptions::new()
-        .receive_limit(ReceiveLimit::default().messages(100))
-        .overflow(Overflow::DropOldest);
-    let path = "/test/flood?count=1000&size=8&close=1";
-    let socket = open_path(path, &ConnectOptions::new(), &stream).await;
-    let (_sender, mut receiver) = socket.split();
-    receiver.handle().closed().await;
-    let items = drain(&mut receiver).await;
+    let items = overflow_100_of_1000(Overflow::DropOldest).await;
     assert_eq!(items.len(), 101);
-    assert_eq!(
-        items[0],
-        Err(Error::Overflow {
-            dropped: 900,
-            policy: Overflow::DropOldest
-        })
-    );
+    let dropped = Error::Overflow {
+        dropped: 900,
+        policy: Overflow::DropOldest,
+    };
+    assert_eq!(items[0], Err(dropped));
     for (expected, item) in (900..).zip(&items[1..]) {
         assert_eq!(flood_index(item.as_ref().expect("a message")), expected);
     }
-    drop(receiver);
     assert_nothing_held();
 }
 
@@ -246,7 +226,7 @@ async fn the_byte_bound_counts_too() {
         .receive_limit(ReceiveLimit::default().messages(10_000).bytes(64 << 10))
         .overflow(Overflow::DropNewest);
     let path = "/test/flood?count=200&size=1024&close=1";
-    let socket = open_path(path, &ConnectOptions::new(), &stream).await;
+    let socket = open_stream(path, &ConnectOptions::new(), &stream).await;
     let (_sender, mut receiver) = socket.split();
     receiver.handle().closed().await;
     assert_eq!(
@@ -268,7 +248,7 @@ async fn the_byte_bound_counts_too() {
 #[wasm_bindgen_test]
 async fn by_default_a_full_queue_closes_the_socket_and_says_so() {
     let stream = StreamOptions::new().receive_limit(ReceiveLimit::default().messages(100));
-    let socket = open_path(
+    let socket = open_stream(
         "/test/flood?count=1000&size=8",
         &ConnectOptions::new(),
         &stream,

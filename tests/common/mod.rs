@@ -5,7 +5,10 @@ use core::cell::RefCell;
 use core::future::Future;
 use std::rc::Rc;
 
-use duplex_ws::{CloseInfo, Message, ReadyState, Subscription, WebSocket};
+use duplex_ws::{
+    CloseInfo, ConnectOptions, Message, ReadyState, StreamOptions, Subscription, WebSocket,
+    WsStream, live_closures, live_timers, open_with,
+};
 use futures_channel::mpsc::{UnboundedReceiver, unbounded};
 use futures_util::StreamExt;
 use futures_util::future::{Either, select};
@@ -247,4 +250,18 @@ pub fn wasm_memory_bytes() -> f64 {
         .buffer()
         .unchecked_into::<js_sys::ArrayBuffer>()
         .byte_length() as f64
+}
+
+/// Opens a relay path with the async layer, failing the test unless it opens within 5 s.
+pub async fn open_stream(path: &str, connect: &ConnectOptions, stream: &StreamOptions) -> WsStream {
+    within(5_000, open_with(&ws(path), connect, stream))
+        .await
+        .expect("opens within 5 s")
+        .unwrap_or_else(|e| panic!("open {path}: {e}"))
+}
+
+/// duplex-ws holds no closure and no timer any more.
+pub fn assert_nothing_held() {
+    assert_eq!(live_closures(), 0, "closures still held");
+    assert_eq!(live_timers(), 0, "timers still held");
 }
