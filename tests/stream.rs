@@ -8,8 +8,8 @@ use common::{
     relay_connections, unique_tag, within, ws,
 };
 use duplex_ws::{
-    CloseCode, ConnectOptions, Error, Message, ReadyState, StreamOptions, WsStream, live_closures,
-    open,
+    CloseCode, CloseInfo, ConnectOptions, Error, Message, ReadyState, StreamOptions, WsStream,
+    live_closures, open,
 };
 use futures_util::future::join3;
 use futures_util::{SinkExt, StreamExt};
@@ -65,6 +65,20 @@ async fn a_connection_that_never_opens_fails_with_its_close_information() {
             other => panic!("{url}: expected Error::Closed, got {other:?}"),
         }
     }
+    let blocked = within(5_000, open("ws://127.0.0.1:6000/", &ConnectOptions::new()))
+        .await
+        .expect("settles within 5 s");
+    assert!(
+        matches!(
+            &blocked,
+            Err(Error::Security { .. })
+                | Err(Error::Closed(CloseInfo {
+                    code: CloseCode::Abnormal,
+                    ..
+                }))
+        ),
+        "a blocked port: {blocked:?}"
+    );
     assert_nothing_held();
 }
 
