@@ -79,13 +79,22 @@ pub enum Error {
     /// connection fail or drop; the browser gives no more detail than this.
     Closed(CloseInfo),
     /// The receive queue was full, so `dropped` messages were dropped at this point of the stream, as
-    /// `policy` says. Read faster, raise the [`ReceiveLimit`](crate::ReceiveLimit), or choose another
+    /// `policy` says. Read faster, raise the [`QueueLimit`](crate::QueueLimit), or choose another
     /// [`Overflow`] policy.
     Overflow {
         /// How many messages were dropped here.
         dropped: u64,
         /// The policy that dropped them.
         policy: Overflow,
+    },
+    /// The reconnecting socket's outbox is full (with
+    /// `OutboxOverflow::Reject`), so the message was not queued; you still have it.
+    /// Wait for the socket to open, or raise the outbox limit.
+    OutboxFull {
+        /// How many messages the outbox holds.
+        messages: usize,
+        /// How many bytes they hold.
+        bytes: u64,
     },
     /// Any other exception the browser threw, with its name (for example `TypeError`) and message.
     Js {
@@ -152,6 +161,10 @@ impl fmt::Display for Error {
             Self::Overflow { dropped, policy } => write!(
                 f,
                 "the receive queue was full: {dropped} message(s) dropped (policy: {policy})"
+            ),
+            Self::OutboxFull { messages, bytes } => write!(
+                f,
+                "the outbox is full ({messages} message(s), {bytes} bytes), so the message was not queued"
             ),
             Self::Js { name, message } => write!(f, "{name}: {message}"),
         }

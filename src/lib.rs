@@ -32,7 +32,7 @@
 //! ```
 //!
 //! The async layer is built on it: [`open`] resolves once the socket is open and gives a [`WsStream`], a
-//! `futures` `Stream` of received messages (bounded by [`ReceiveLimit`], with an [`Overflow`] policy) and a
+//! `futures` `Stream` of received messages (bounded by [`QueueLimit`], with an [`Overflow`] policy) and a
 //! `Sink` of messages that waits for the browser's buffer to drain below a high-water mark. It
 //! [`split`](WsStream::split)s into a [`WsSender`] and a [`WsReceiver`], and [`WsHandle`] can still close
 //! the socket and await [`closed`](WsHandle::closed). With the `json` feature, `Message::json` and
@@ -57,6 +57,8 @@
     deny(clippy::expect_used, clippy::unwrap_used, clippy::panic)
 )]
 
+/// Reconnect delays: exponential backoff with jitter.
+mod backoff;
 /// Reading a `Blob` into bytes.
 mod blob;
 /// Close codes, the rules for sending them, and the close notification.
@@ -74,6 +76,9 @@ mod listener;
 mod message;
 /// Sub-protocols and binary type for new sockets.
 mod options;
+/// The reconnecting socket.
+#[cfg(feature = "reconnect")]
+mod reconnect;
 /// The callback-layer socket.
 mod socket;
 /// Ready state and binary type.
@@ -85,6 +90,7 @@ mod timer;
 /// The host check that makes invalid URLs fail the same way in every browser.
 mod url;
 
+pub use backoff::{Backoff, Jitter};
 pub use blob::{ReadBlob, blob_to_bytes};
 pub use close::{CloseCode, CloseInfo, MAX_REASON_BYTES};
 pub use error::{Error, ProtocolProblem};
@@ -94,10 +100,15 @@ pub use json::JsonError;
 pub use listener::live_closures;
 pub use message::Message;
 pub use options::ConnectOptions;
+#[cfg(feature = "reconnect")]
+pub use reconnect::{
+    ConnectionState, Endpoint, HEARTBEAT_TIMEOUT_CODE, Heartbeat, OutboxOverflow, ReconnectOptions,
+    ReconnectingWebSocket, SendStatus, WeakReconnectingWebSocket, default_should_reconnect,
+};
 pub use socket::{WeakWebSocket, WebSocket, is_supported};
 pub use state::{BinaryType, ReadyState, UnknownReadyState};
 pub use stream::{
-    BlobHandling, Closed, Opening, Overflow, QUEUE_FULL_CODE, ReceiveLimit, StreamOptions,
-    WsHandle, WsReceiver, WsSender, WsStream, open, open_with,
+    BlobHandling, Closed, Opening, Overflow, QUEUE_FULL_CODE, QueueLimit, StreamOptions, WsHandle,
+    WsReceiver, WsSender, WsStream, open, open_with,
 };
 pub use timer::live_timers;

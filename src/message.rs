@@ -54,6 +54,16 @@ impl Message {
         }
     }
 
+    /// The message's size in bytes: UTF-8 bytes of text, bytes of binary, a `Blob`'s size.
+    pub(crate) fn byte_len(&self) -> u64 {
+        match self {
+            Self::Text(text) => text.len() as u64,
+            Self::Binary(bytes) => bytes.len() as u64,
+            // A Blob's size is a whole number of bytes, so the cast is exact.
+            Self::Blob(blob) => blob.size() as u64,
+        }
+    }
+
     /// Reads a `message` event's data. The platform only ever delivers a string, an `ArrayBuffer` or a `Blob`.
     pub(crate) fn from_event(event: &MessageEvent) -> Option<Self> {
         let data = event.data();

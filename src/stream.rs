@@ -19,7 +19,7 @@ use futures_sink::Sink;
 
 use crate::{CloseCode, ConnectOptions, Error, Message, ReadyState, WebSocket};
 pub use handle::{Closed, WsHandle};
-pub use options::{BlobHandling, Overflow, ReceiveLimit, StreamOptions};
+pub use options::{BlobHandling, Overflow, QueueLimit, StreamOptions};
 pub use receiver::WsReceiver;
 pub use sender::WsSender;
 use shared::Shared;
@@ -123,7 +123,7 @@ impl Future for Opening {
 
 /// An async WebSocket: a [`Stream`] of received messages and a [`Sink`] of messages to send.
 ///
-/// - **Receiving.** Messages wait in a queue bounded by [`ReceiveLimit`]; when it is full,
+/// - **Receiving.** Messages wait in a queue bounded by [`QueueLimit`]; when it is full,
 ///   [`Overflow`] decides (by default the socket closes with [`QUEUE_FULL_CODE`]). A clean close ends the
 ///   stream with `None`; an unclean one (the handshake did not complete, as with 1006) yields one
 ///   [`Error::Closed`] with the close information first. The close code of a clean close is in

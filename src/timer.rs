@@ -1,4 +1,5 @@
-//! [`Timer`]: a gloo-timers timeout that is counted while it exists and cancelled when dropped.
+//! Counted gloo-timers timers, cancelled when dropped: [`Timer`] (a future) and, for the reconnecting socket,
+//! [`Timeout`] and [`Interval`] (callbacks).
 
 use core::cell::Cell;
 use core::future::Future;
@@ -30,9 +31,17 @@ pub(crate) struct Timer {
     timeout: TimeoutFuture,
 }
 
+fn counted() {
+    LIVE_TIMERS.with(|live| live.set(live.get() + 1));
+}
+
+fn uncounted() {
+    LIVE_TIMERS.with(|live| live.set(live.get().saturating_sub(1)));
+}
+
 impl Timer {
     pub(crate) fn after_ms(ms: u32) -> Self {
-        LIVE_TIMERS.with(|live| live.set(live.get() + 1));
+        counted();
         Self {
             timeout: TimeoutFuture::new(ms),
         }
@@ -49,6 +58,62 @@ impl Future for Timer {
 
 impl Drop for Timer {
     fn drop(&mut self) {
-        LIVE_TIMERS.with(|live| live.set(live.get().saturating_sub(1)));
+        uncounted();
     }
+}
+
+/// A callback run once after a delay, unless this is dropped first.
+#[cfg(feature = "reconnect")]
+#[derive(Debug)]
+pub(crate) struct Timeout {
+    _timeout: gloo_timers::callback::Timeout,
+}
+
+#[cfg(feature = "reconnect")]
+impl Timeout {
+    pub(crate) fn new(delay: core::time::Duration, callback: impl FnOnce() + 'static) -> Self {
+        counted();
+        Self {
+            _timeout: gloo_timers::callback::Timeout::new(millis(delay), callback),
+        }
+    }
+}
+
+#[cfg(feature = "reconnect")]
+impl Drop for Timeout {
+    fn drop(&mut self) {
+        uncounted();
+    }
+}
+
+/// A callback run every period until this is dropped.
+#[cfg(feature = "reconnect")]
+#[derive(Debug)]
+pub(crate) struct Interval {
+    _interval: gloo_timers::callback::Interval,
+}
+
+#[cfg(feature = "reconnect")]
+impl Interval {
+    pub(crate) fn new(period: core::time::Duration, callback: impl FnMut() + 'static) -> Self {
+        counted();
+        Self {
+            _interval: gloo_timers::callback::Interval::new(millis(period), callback),
+        }
+    }
+}
+
+#[cfg(feature = "reconnect")]
+impl Drop for Interval {
+    fn drop(&mut self) {
+        uncounted();
+    }
+}
+
+/// A duration in whole milliseconds for `setTimeout`, rounded up so a short wait is never 0, and capped at
+/// the ~24.8 days browsers accept.
+#[cfg(feature = "reconnect")]
+fn millis(duration: core::time::Duration) -> u32 {
+    let ms = duration.as_micros().div_ceil(1_000);
+    u32::try_from(ms).unwrap_or(u32::MAX).min(i32::MAX as u32)
 }

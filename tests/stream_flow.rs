@@ -7,7 +7,7 @@ mod common;
 use common::{assert_nothing_held, open_stream, relay_connections, within};
 use duplex_ws::{
     BinaryType, BlobHandling, CloseCode, ConnectOptions, Error, Message, Overflow, QUEUE_FULL_CODE,
-    ReceiveLimit, StreamOptions, WsReceiver, blob_to_bytes,
+    QueueLimit, StreamOptions, WsReceiver, blob_to_bytes,
 };
 use futures_util::future::join;
 use futures_util::{SinkExt, StreamExt};
@@ -176,7 +176,7 @@ async fn a_64_mib_sink_flood_stays_under_the_high_water_mark_and_all_arrives() {
 /// reads everything.
 async fn overflow_100_of_1000(policy: Overflow) -> Vec<Result<Message, Error>> {
     let stream = StreamOptions::new()
-        .receive_limit(ReceiveLimit::default().messages(100))
+        .receive_limit(QueueLimit::default().messages(100))
         .overflow(policy);
     let path = "/test/flood?count=1000&size=8&close=1";
     let socket = open_stream(path, &ConnectOptions::new(), &stream).await;
@@ -223,7 +223,7 @@ async fn drop_oldest_keeps_the_last_messages_and_reports_the_rest_first() {
 #[wasm_bindgen_test]
 async fn the_byte_bound_counts_too() {
     let stream = StreamOptions::new()
-        .receive_limit(ReceiveLimit::default().messages(10_000).bytes(64 << 10))
+        .receive_limit(QueueLimit::default().messages(10_000).bytes(64 << 10))
         .overflow(Overflow::DropNewest);
     let path = "/test/flood?count=200&size=1024&close=1";
     let socket = open_stream(path, &ConnectOptions::new(), &stream).await;
@@ -247,7 +247,7 @@ async fn the_byte_bound_counts_too() {
 
 #[wasm_bindgen_test]
 async fn by_default_a_full_queue_closes_the_socket_and_says_so() {
-    let stream = StreamOptions::new().receive_limit(ReceiveLimit::default().messages(100));
+    let stream = StreamOptions::new().receive_limit(QueueLimit::default().messages(100));
     let socket = open_stream(
         "/test/flood?count=1000&size=8",
         &ConnectOptions::new(),

@@ -2,26 +2,27 @@
 
 use core::fmt;
 
-/// How many received messages, and how many bytes of them, the receive queue may hold before
-/// [`Overflow`] applies. Text counts its UTF-8 bytes, binary its bytes, a `Blob` its size.
+/// How many messages, and how many bytes of them, a queue may hold: the async layer's receive queue
+/// (then [`Overflow`] applies) and, with the `reconnect` feature, the reconnecting socket's outbox. Text
+/// counts its UTF-8 bytes, binary its bytes, a `Blob` its size.
 ///
 /// ```
-/// let limit = duplex_ws::ReceiveLimit { messages: 256, bytes: 4 << 20 };
-/// assert_eq!(limit, duplex_ws::ReceiveLimit::default().messages(256).bytes(4 << 20));
+/// let limit = duplex_ws::QueueLimit { messages: 256, bytes: 4 << 20 };
+/// assert_eq!(limit, duplex_ws::QueueLimit::default().messages(256).bytes(4 << 20));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ReceiveLimit {
+pub struct QueueLimit {
     /// The most messages the queue holds.
     pub messages: usize,
     /// The most bytes the queue holds. An empty queue still admits one larger message.
     pub bytes: u64,
 }
 
-impl ReceiveLimit {
+impl QueueLimit {
     /// This limit with room for `messages` messages (at least one).
     ///
     /// ```
-    /// assert_eq!(duplex_ws::ReceiveLimit::default().messages(0).messages, 1);
+    /// assert_eq!(duplex_ws::QueueLimit::default().messages(0).messages, 1);
     /// ```
     #[must_use]
     pub fn messages(mut self, messages: usize) -> Self {
@@ -29,10 +30,16 @@ impl ReceiveLimit {
         self
     }
 
+    /// Whether a queue holding `messages` messages of `bytes` bytes can take one more of `incoming` bytes.
+    /// An empty queue takes any one message: the browser already holds it, and a size limit is the peer's.
+    pub(crate) fn admits(self, messages: usize, bytes: u64, incoming: u64) -> bool {
+        messages == 0 || (messages < self.messages && bytes + incoming <= self.bytes)
+    }
+
     /// This limit with room for `bytes` bytes.
     ///
     /// ```
-    /// assert_eq!(duplex_ws::ReceiveLimit::default().bytes(1024).bytes, 1024);
+    /// assert_eq!(duplex_ws::QueueLimit::default().bytes(1024).bytes, 1024);
     /// ```
     #[must_use]
     pub fn bytes(mut self, bytes: u64) -> Self {
@@ -41,7 +48,7 @@ impl ReceiveLimit {
     }
 }
 
-impl Default for ReceiveLimit {
+impl Default for QueueLimit {
     /// 1,024 messages and 16 MiB.
     fn default() -> Self {
         Self {
@@ -113,17 +120,17 @@ pub enum BlobHandling {
 /// Settings of the async layer ([`open_with`](crate::open_with), [`WsStream::new`](crate::WsStream::new)).
 ///
 /// ```
-/// use duplex_ws::{Overflow, ReceiveLimit, StreamOptions};
+/// use duplex_ws::{Overflow, QueueLimit, StreamOptions};
 ///
 /// let options = StreamOptions::new()
-///     .receive_limit(ReceiveLimit::default().messages(10_000))
+///     .receive_limit(QueueLimit::default().messages(10_000))
 ///     .overflow(Overflow::DropNewest)
 ///     .high_water_mark(256 << 10);
 /// assert_eq!(options.high_water_mark_bytes(), 256 << 10);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StreamOptions {
-    pub(crate) receive_limit: ReceiveLimit,
+    pub(crate) receive_limit: QueueLimit,
     pub(crate) overflow: Overflow,
     pub(crate) high_water_mark: u64,
     pub(crate) blobs: BlobHandling,
@@ -132,7 +139,7 @@ pub struct StreamOptions {
 impl Default for StreamOptions {
     fn default() -> Self {
         Self {
-            receive_limit: ReceiveLimit::default(),
+            receive_limit: QueueLimit::default(),
             overflow: Overflow::default(),
             high_water_mark: 1 << 20,
             blobs: BlobHandling::default(),
@@ -141,7 +148,7 @@ impl Default for StreamOptions {
 }
 
 impl StreamOptions {
-    /// The defaults: [`ReceiveLimit::default`], [`Overflow::Close`], a 1 MiB high-water mark,
+    /// The defaults: [`QueueLimit::default`], [`Overflow::Close`], a 1 MiB high-water mark,
     /// [`BlobHandling::Deliver`].
     ///
     /// ```
@@ -154,10 +161,10 @@ impl StreamOptions {
     /// Bounds the receive queue.
     ///
     /// ```
-    /// let options = duplex_ws::StreamOptions::new().receive_limit(duplex_ws::ReceiveLimit { messages: 64, bytes: 1 << 20 });
+    /// let options = duplex_ws::StreamOptions::new().receive_limit(duplex_ws::QueueLimit { messages: 64, bytes: 1 << 20 });
     /// ```
     #[must_use]
-    pub fn receive_limit(mut self, limit: ReceiveLimit) -> Self {
+    pub fn receive_limit(mut self, limit: QueueLimit) -> Self {
         self.receive_limit = limit.messages(limit.messages);
         self
     }

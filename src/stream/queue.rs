@@ -2,7 +2,7 @@
 
 use std::collections::VecDeque;
 
-use super::options::{Overflow, ReceiveLimit};
+use super::options::{Overflow, QueueLimit};
 
 /// One place in the queue: a message, or the number of messages dropped at that point of the stream.
 #[derive(Debug, PartialEq, Eq)]
@@ -20,19 +20,18 @@ pub(crate) enum Pushed {
     Dropped,
 }
 
-/// Messages in arrival order, never more than the limit allows. One message is always admitted into an empty
-/// queue, however large: the browser already holds it, and a size limit is the server's to enforce.
+/// Messages in arrival order, never more than the limit allows (see [`QueueLimit::admits`]).
 #[derive(Debug)]
 pub(crate) struct Queue<T> {
     slots: VecDeque<Slot<T>>,
     items: usize,
     bytes: u64,
-    limit: ReceiveLimit,
+    limit: QueueLimit,
     policy: Overflow,
 }
 
 impl<T> Queue<T> {
-    pub(crate) fn new(limit: ReceiveLimit, policy: Overflow) -> Self {
+    pub(crate) fn new(limit: QueueLimit, policy: Overflow) -> Self {
         Self {
             slots: VecDeque::new(),
             items: 0,
@@ -91,8 +90,7 @@ impl<T> Queue<T> {
     }
 
     fn fits(&self, bytes: u64) -> bool {
-        self.items == 0
-            || (self.items < self.limit.messages && self.bytes + bytes <= self.limit.bytes)
+        self.limit.admits(self.items, self.bytes, bytes)
     }
 
     fn drop_oldest_until_fits(&mut self, bytes: u64) {
@@ -125,7 +123,7 @@ mod tests {
     use super::*;
 
     fn queue(messages: usize, bytes: u64, policy: Overflow) -> Queue<u32> {
-        Queue::new(ReceiveLimit { messages, bytes }, policy)
+        Queue::new(QueueLimit { messages, bytes }, policy)
     }
 
     fn drain(queue: &mut Queue<u32>) -> Vec<Slot<u32>> {

@@ -128,24 +128,12 @@ impl Shared {
     }
 
     fn receive(&self, message: Message) {
-        let (entry, bytes) = match message {
+        let bytes = message.byte_len();
+        let entry = match message {
             Message::Blob(blob) if self.blobs == BlobHandling::ToBytes => {
-                // A Blob's size is a whole number of bytes, so the cast is exact.
-                let bytes = blob.size() as u64;
-                (Entry::Reading(blob_to_bytes(&blob)), bytes)
+                Entry::Reading(blob_to_bytes(&blob))
             }
-            Message::Text(text) => {
-                let bytes = text.len() as u64;
-                (Entry::Ready(Message::Text(text)), bytes)
-            }
-            Message::Binary(data) => {
-                let bytes = data.len() as u64;
-                (Entry::Ready(Message::Binary(data)), bytes)
-            }
-            Message::Blob(blob) => {
-                let bytes = blob.size() as u64;
-                (Entry::Ready(Message::Blob(blob)), bytes)
-            }
+            message => Entry::Ready(message),
         };
         let pushed = self.queue.borrow_mut().push(entry, bytes);
         if pushed == Pushed::Dropped && self.overflow == Overflow::Close {

@@ -36,7 +36,7 @@ impl Default for Options {
 const BROWSER_TEST_TIMEOUT_SECS: &str = "300";
 
 /// The checks, as cargo arguments.
-const CHECKS: [&[&str]; 4] = [
+const CHECKS: [&[&str]; 5] = [
     &["fmt", "--all", "--", "--check"],
     &[
         "clippy",
@@ -58,6 +58,18 @@ const CHECKS: [&[&str]; 4] = [
         "--tests",
         "--examples",
         "--all-features",
+        "--",
+        "-D",
+        "warnings",
+    ],
+    // Without its optional features, as most users build it.
+    &[
+        "clippy",
+        "--package",
+        "duplex-ws",
+        "--target",
+        WASM_TARGET,
+        "--lib",
         "--",
         "-D",
         "warnings",

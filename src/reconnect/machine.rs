@@ -1,0 +1,492 @@
+//! [`Inner`]: the reconnecting socket's state machine. Every socket handler and timer holds it weakly and
+//! checks the generation of the socket it was made for, so a stale event can never act.
+
+use core::cell::{Cell, RefCell};
+use core::time::Duration;
+use std::collections::VecDeque;
+use std::rc::{Rc, Weak};
+
+use wasm_bindgen::JsCast;
+
+use super::options::{Endpoint, HEARTBEAT_TIMEOUT_CODE, ReconnectOptions};
+use super::outbox::Outbox;
+use super::state::{ConnectionState, SendStatus};
+use crate::close::{self, CloseCode, CloseInfo};
+use crate::handlers::{HandlerList, Subscription};
+use crate::listener::Listener;
+use crate::timer::{Interval, Timeout};
+use crate::{BinaryType, Error, Message, ReadyState, WebSocket};
+
+/// Calls the user's endpoint provider before every attempt.
+pub(crate) type Provider = Box<dyn FnMut() -> Endpoint>;
+
+/// One underlying socket and the handlers that feed this machine from it.
+struct Link {
+    socket: WebSocket,
+    _handlers: [Subscription; 4],
+}
+
+/// What the machine holds in each state; leaving a state drops its socket and timers.
+enum Phase {
+    /// Between two states, while a transition runs.
+    Idle,
+    Connecting {
+        link: Link,
+        timeout: Option<Timeout>,
+    },
+    Open {
+        link: Link,
+        uptime: Option<Timeout>,
+        heartbeat: Option<Interval>,
+    },
+    Backoff {
+        _timer: Timeout,
+        _online: Option<Listener>,
+    },
+    Closed,
+}
+
+/// A notification for the user's handlers, delivered in order after the transition that caused it.
+enum Notice {
+    State(ConnectionState),
+    Open,
+    Message(Message),
+    Error,
+    Close(CloseInfo),
+}
+
+pub(crate) struct Handlers {
+    pub(crate) open: Rc<HandlerList<()>>,
+    pub(crate) message: Rc<HandlerList<Message>>,
+    pub(crate) error: Rc<HandlerList<()>>,
+    pub(crate) close: Rc<HandlerList<CloseInfo>>,
+    pub(crate) state: Rc<HandlerList<ConnectionState>>,
+}
+
+pub(crate) struct Inner {
+    me: Weak<Inner>,
+    options: ReconnectOptions,
+    provider: RefCell<Option<Provider>>,
+    pub(crate) handlers: Handlers,
+    binary_type: Cell<BinaryType>,
+    phase: RefCell<Phase>,
+    state: RefCell<ConnectionState>,
+    attempt: Cell<u32>,
+    generation: Cell<u64>,
+    /// The user asked to close: the next close is final.
+    stopping: Cell<bool>,
+    last_heard: Cell<f64>,
+    outbox: RefCell<Outbox>,
+    notices: RefCell<VecDeque<Notice>>,
+    dispatching: Cell<bool>,
+}
+
+impl Inner {
+    /// Creates the machine and starts the first attempt.
+    pub(crate) fn start(options: ReconnectOptions, provider: Provider) -> Result<Rc<Self>, Error> {
+        let inner = Rc::new_cyclic(|me| Self {
+            me: me.clone(),
+            binary_type: Cell::new(options.binary_type),
+            outbox: RefCell::new(Outbox::new(options.outbox, options.outbox_overflow)),
+            options,
+            provider: RefCell::new(Some(provider)),
+            handlers: Handlers {
+                open: HandlerList::new(),
+                message: HandlerList::new(),
+                error: HandlerList::new(),
+                close: HandlerList::new(),
+                state: HandlerList::new(),
+            },
+            phase: RefCell::new(Phase::Idle),
+            state: RefCell::new(ConnectionState::Connecting { attempt: 0 }),
+            attempt: Cell::new(0),
+            generation: Cell::new(0),
+            stopping: Cell::new(false),
+            last_heard: Cell::new(0.0),
+            notices: RefCell::new(VecDeque::new()),
+            dispatching: Cell::new(false),
+        });
+        inner.attempt_now()?;
+        inner.deliver();
+        Ok(inner)
+    }
+
+    pub(crate) fn state(&self) -> ConnectionState {
+        self.state.borrow().clone()
+    }
+
+    pub(crate) fn socket(&self) -> Option<WebSocket> {
+        match &*self.phase.borrow() {
+            Phase::Connecting { link, .. } | Phase::Open { link, .. } => Some(link.socket.clone()),
+            Phase::Idle | Phase::Backoff { .. } | Phase::Closed => None,
+        }
+    }
+
+    pub(crate) fn binary_type(&self) -> BinaryType {
+        self.binary_type.get()
+    }
+
+    pub(crate) fn set_binary_type(&self, binary_type: BinaryType) {
+        self.binary_type.set(binary_type);
+        if let Some(socket) = self.socket() {
+            socket.set_binary_type(binary_type);
+        }
+    }
+
+    pub(crate) fn queued(&self) -> usize {
+        self.outbox.borrow().len()
+    }
+
+    pub(crate) fn take_unsent(&self) -> Vec<Message> {
+        self.outbox.borrow_mut().take_all()
+    }
+
+    pub(crate) fn send(&self, message: &Message) -> Result<SendStatus, Error> {
+        if self.stopping.get() || matches!(*self.phase.borrow(), Phase::Closed) {
+            return Err(Error::NotOpen {
+                state: ReadyState::Closed,
+            });
+        }
+        let open = match &*self.phase.borrow() {
+            Phase::Open { link, .. } => Some(link.socket.clone()),
+            _ => None,
+        };
+        if let Some(socket) = open {
+            if self.outbox.borrow().is_empty() {
+                match socket.send(message) {
+                    Ok(()) => return Ok(SendStatus::Sent),
+                    // Closing: the close event is on its way, and a new socket will take it.
+                    Err(Error::NotOpen { .. }) => {}
+                    Err(error) => return Err(error),
+                }
+            }
+        }
+        let dropped = self.outbox.borrow_mut().push(message)?;
+        Ok(SendStatus::Queued { dropped })
+    }
+
+    pub(crate) fn close(&self, code: Option<CloseCode>, reason: &str) -> Result<(), Error> {
+        if let Some(code) = code {
+            close::validate(code, reason)?;
+        }
+        self.stopping.set(true);
+        let mut phase = self.phase.borrow_mut();
+        let socket = match &mut *phase {
+            // The socket stays until its close event, which ends the machine; its timers go now.
+            Phase::Connecting { link, timeout } => {
+                *timeout = None;
+                link.socket.clone()
+            }
+            Phase::Open {
+                link,
+                uptime,
+                heartbeat,
+            } => {
+                *uptime = None;
+                *heartbeat = None;
+                link.socket.clone()
+            }
+            Phase::Backoff { .. } => {
+                *phase = Phase::Closed;
+                drop(phase);
+                self.finish(CloseInfo {
+                    code: code.unwrap_or(CloseCode::NoStatus),
+                    reason: reason.to_owned(),
+                    was_clean: true,
+                });
+                self.deliver();
+                return Ok(());
+            }
+            Phase::Idle | Phase::Closed => return Ok(()),
+        };
+        drop(phase);
+        match code {
+            Some(code) => socket.close_with(code, reason),
+            None => socket.close(),
+        }
+    }
+
+    pub(crate) fn reconnect(&self) -> Result<(), Error> {
+        self.stopping.set(false);
+        self.attempt.set(0);
+        // Dropping the old phase closes its socket with 1000 and cancels its timers.
+        drop(self.phase.replace(Phase::Idle));
+        let started = self.attempt_now();
+        if let Err(error) = &started {
+            self.finish(failed_attempt(error));
+        }
+        self.deliver();
+        started
+    }
+
+    /// Opens the next socket, for attempt `self.attempt`.
+    fn attempt_now(&self) -> Result<(), Error> {
+        let generation = self.generation.get() + 1;
+        self.generation.set(generation);
+        let endpoint = self.next_endpoint()?;
+        let options = endpoint.connect_options(self.binary_type.get());
+        let socket = WebSocket::connect_with(&endpoint.url, &options)?;
+        let link = self.link(socket, generation);
+        let timeout = self
+            .options
+            .connect_timeout
+            .map(|delay| self.timeout(delay, Self::connect_timed_out));
+        *self.phase.borrow_mut() = Phase::Connecting { link, timeout };
+        self.set_state(ConnectionState::Connecting {
+            attempt: self.attempt.get(),
+        });
+        Ok(())
+    }
+
+    fn next_endpoint(&self) -> Result<Endpoint, Error> {
+        // Taken out while it runs, so a provider that calls back into the socket finds it busy, not borrowed.
+        let mut provider = self.provider.take().ok_or(Error::InvalidState {
+            message: "the endpoint provider called back into its own socket".to_owned(),
+        })?;
+        let endpoint = provider();
+        *self.provider.borrow_mut() = Some(provider);
+        Ok(endpoint)
+    }
+
+    fn link(&self, socket: WebSocket, generation: u64) -> Link {
+        let on = |f: fn(&Self)| {
+            let me = self.me.clone();
+            move || {
+                if let Some(inner) = me.upgrade().filter(|i| i.generation.get() == generation) {
+                    f(&inner);
+                    inner.deliver();
+                }
+            }
+        };
+        let me = self.me.clone();
+        let on_message = socket.on_message(move |message| {
+            if let Some(inner) = me.upgrade().filter(|i| i.generation.get() == generation) {
+                inner.last_heard.set(js_sys::Date::now());
+                inner.push(Notice::Message(message));
+                inner.deliver();
+            }
+        });
+        let me = self.me.clone();
+        let on_close = socket.on_close(move |info| {
+            if let Some(inner) = me.upgrade().filter(|i| i.generation.get() == generation) {
+                inner.closed(info);
+                inner.deliver();
+            }
+        });
+        Link {
+            _handlers: [
+                socket.on_open(on(Self::opened)),
+                on_message,
+                socket.on_error(on(|inner| inner.push(Notice::Error))),
+                on_close,
+            ],
+            socket,
+        }
+    }
+
+    /// A timer for the current socket generation.
+    fn timeout(&self, delay: Duration, f: fn(&Self)) -> Timeout {
+        let (me, generation) = (self.me.clone(), self.generation.get());
+        Timeout::new(delay, move || {
+            if let Some(inner) = me.upgrade().filter(|i| i.generation.get() == generation) {
+                f(&inner);
+                inner.deliver();
+            }
+        })
+    }
+
+    fn opened(&self) {
+        let Phase::Connecting { link, .. } = self.phase.replace(Phase::Idle) else {
+            return;
+        };
+        if self.stopping.get() {
+            *self.phase.borrow_mut() = Phase::Connecting {
+                link,
+                timeout: None,
+            };
+            return;
+        }
+        {
+            let mut outbox = self.outbox.borrow_mut();
+            while let Some(message) = outbox.front() {
+                if link.socket.send(message).is_err() {
+                    break;
+                }
+                outbox.pop();
+            }
+        }
+        self.last_heard.set(js_sys::Date::now());
+        let uptime = Some(self.timeout(self.options.min_uptime, |inner| inner.attempt.set(0)));
+        let heartbeat = self.options.heartbeat.as_ref().map(|heartbeat| {
+            let (me, generation) = (self.me.clone(), self.generation.get());
+            Interval::new(heartbeat.interval, move || {
+                if let Some(inner) = me.upgrade().filter(|i| i.generation.get() == generation) {
+                    inner.heartbeat();
+                    inner.deliver();
+                }
+            })
+        });
+        *self.phase.borrow_mut() = Phase::Open {
+            link,
+            uptime,
+            heartbeat,
+        };
+        self.set_state(ConnectionState::Open);
+        self.push(Notice::Open);
+    }
+
+    fn heartbeat(&self) {
+        let Some(heartbeat) = &self.options.heartbeat else {
+            return;
+        };
+        let now = js_sys::Date::now();
+        if self.options.pause_heartbeat_when_hidden && page_is_hidden() {
+            self.last_heard.set(now);
+            return;
+        }
+        let silent = Duration::from_secs_f64(((now - self.last_heard.get()) / 1000.0).max(0.0));
+        if silent < heartbeat.timeout {
+            if let Phase::Open { link, .. } = &*self.phase.borrow() {
+                // A failed ping changes nothing: the close event, or the timeout, follows.
+                let _ = link.socket.send(&heartbeat.message);
+            }
+            return;
+        }
+        let Phase::Open { link, .. } = self.phase.replace(Phase::Idle) else {
+            return;
+        };
+        let reason = "heartbeat timeout";
+        // The socket is abandoned: its close event would only come once the dead link times out.
+        let _ = link.socket.close_with(HEARTBEAT_TIMEOUT_CODE, reason);
+        drop(link);
+        let info = CloseInfo {
+            code: HEARTBEAT_TIMEOUT_CODE,
+            reason: reason.to_owned(),
+            was_clean: false,
+        };
+        self.push(Notice::Close(info.clone()));
+        self.retry(info);
+    }
+
+    fn connect_timed_out(&self) {
+        let Phase::Connecting { link, .. } = self.phase.replace(Phase::Idle) else {
+            return;
+        };
+        // Dropping the socket closes it; its own close event is no longer listened to.
+        drop(link);
+        let info = CloseInfo {
+            code: CloseCode::Abnormal,
+            reason: "connect timeout".to_owned(),
+            was_clean: false,
+        };
+        self.push(Notice::Close(info.clone()));
+        self.retry(info);
+    }
+
+    fn closed(&self, info: CloseInfo) {
+        drop(self.phase.replace(Phase::Idle));
+        self.push(Notice::Close(info.clone()));
+        if self.stopping.get() || !(self.options.should_reconnect)(&info) {
+            self.finish(info);
+        } else {
+            self.retry(info);
+        }
+    }
+
+    /// After a failed or lost connection: wait and try again, unless the retries are used up.
+    fn retry(&self, info: CloseInfo) {
+        let attempt = self.attempt.get().saturating_add(1);
+        if self.stopping.get() || self.options.max_retries.is_some_and(|max| attempt > max) {
+            self.finish(info);
+            return;
+        }
+        self.attempt.set(attempt);
+        let delay = self.options.backoff.delay(attempt, js_sys::Math::random());
+        let timer = self.timeout(delay, Self::backoff_over);
+        let online = self
+            .options
+            .reconnect_when_online
+            .then(|| self.online_listener())
+            .flatten();
+        *self.phase.borrow_mut() = Phase::Backoff {
+            _timer: timer,
+            _online: online,
+        };
+        self.set_state(ConnectionState::Backoff { attempt, delay });
+    }
+
+    fn online_listener(&self) -> Option<Listener> {
+        let window = web_sys::window()?;
+        let (me, generation) = (self.me.clone(), self.generation.get());
+        Listener::attach(window.unchecked_ref(), "online", move |_| {
+            if let Some(inner) = me.upgrade().filter(|i| i.generation.get() == generation) {
+                inner.backoff_over();
+                inner.deliver();
+            }
+        })
+        .ok()
+    }
+
+    fn backoff_over(&self) {
+        if !matches!(*self.phase.borrow(), Phase::Backoff { .. }) {
+            return;
+        }
+        // Dropping the backoff phase here (inside its own timer or listener) is safe: the JS glue frees a
+        // closure only after its call returns.
+        drop(self.phase.replace(Phase::Idle));
+        if let Err(error) = self.attempt_now() {
+            let info = failed_attempt(&error);
+            self.push(Notice::Close(info.clone()));
+            self.retry(info);
+        }
+    }
+
+    fn finish(&self, info: CloseInfo) {
+        *self.phase.borrow_mut() = Phase::Closed;
+        self.set_state(ConnectionState::Closed { info });
+    }
+
+    fn set_state(&self, state: ConnectionState) {
+        *self.state.borrow_mut() = state.clone();
+        self.push(Notice::State(state));
+    }
+
+    fn push(&self, notice: Notice) {
+        self.notices.borrow_mut().push_back(notice);
+    }
+
+    /// Runs the handlers for the queued notices, in order. Transitions only queue notices, so user code
+    /// never runs in the middle of one; a handler that calls back in queues more, delivered by this loop.
+    pub(crate) fn deliver(&self) {
+        if self.dispatching.replace(true) {
+            return;
+        }
+        loop {
+            let next = self.notices.borrow_mut().pop_front();
+            match next {
+                Some(Notice::State(state)) => self.handlers.state.emit(state),
+                Some(Notice::Open) => self.handlers.open.emit(()),
+                Some(Notice::Message(message)) => self.handlers.message.emit(message),
+                Some(Notice::Error) => self.handlers.error.emit(()),
+                Some(Notice::Close(info)) => self.handlers.close.emit(info),
+                None => break,
+            }
+        }
+        self.dispatching.set(false);
+    }
+}
+
+/// How an attempt that failed before a socket existed (the provider gave a bad URL, say) is reported.
+fn failed_attempt(error: &Error) -> CloseInfo {
+    CloseInfo {
+        code: CloseCode::Abnormal,
+        reason: error.to_string(),
+        was_clean: false,
+    }
+}
+
+fn page_is_hidden() -> bool {
+    web_sys::window()
+        .and_then(|window| window.document())
+        .is_some_and(|document| document.hidden())
+}
