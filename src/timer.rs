@@ -29,21 +29,31 @@ pub fn live_timers() -> usize {
 #[derive(Debug)]
 pub(crate) struct Timer {
     timeout: TimeoutFuture,
+    _live: Live,
 }
 
-fn counted() {
-    LIVE_TIMERS.with(|live| live.set(live.get() + 1));
+/// Counted in [`live_timers`] while it exists; every timer holds one.
+#[derive(Debug)]
+struct Live;
+
+impl Live {
+    fn new() -> Self {
+        LIVE_TIMERS.with(|live| live.set(live.get() + 1));
+        Self
+    }
 }
 
-fn uncounted() {
-    LIVE_TIMERS.with(|live| live.set(live.get().saturating_sub(1)));
+impl Drop for Live {
+    fn drop(&mut self) {
+        LIVE_TIMERS.with(|live| live.set(live.get().saturating_sub(1)));
+    }
 }
 
 impl Timer {
     pub(crate) fn after_ms(ms: u32) -> Self {
-        counted();
         Self {
             timeout: TimeoutFuture::new(ms),
+            _live: Live::new(),
         }
     }
 }
@@ -56,33 +66,21 @@ impl Future for Timer {
     }
 }
 
-impl Drop for Timer {
-    fn drop(&mut self) {
-        uncounted();
-    }
-}
-
 /// A callback run once after a delay, unless this is dropped first.
 #[cfg(feature = "reconnect")]
 #[derive(Debug)]
 pub(crate) struct Timeout {
     _timeout: gloo_timers::callback::Timeout,
+    _live: Live,
 }
 
 #[cfg(feature = "reconnect")]
 impl Timeout {
     pub(crate) fn new(delay: core::time::Duration, callback: impl FnOnce() + 'static) -> Self {
-        counted();
         Self {
             _timeout: gloo_timers::callback::Timeout::new(millis(delay), callback),
+            _live: Live::new(),
         }
-    }
-}
-
-#[cfg(feature = "reconnect")]
-impl Drop for Timeout {
-    fn drop(&mut self) {
-        uncounted();
     }
 }
 
@@ -91,22 +89,16 @@ impl Drop for Timeout {
 #[derive(Debug)]
 pub(crate) struct Interval {
     _interval: gloo_timers::callback::Interval,
+    _live: Live,
 }
 
 #[cfg(feature = "reconnect")]
 impl Interval {
     pub(crate) fn new(period: core::time::Duration, callback: impl FnMut() + 'static) -> Self {
-        counted();
         Self {
             _interval: gloo_timers::callback::Interval::new(millis(period), callback),
+            _live: Live::new(),
         }
-    }
-}
-
-#[cfg(feature = "reconnect")]
-impl Drop for Interval {
-    fn drop(&mut self) {
-        uncounted();
     }
 }
 
