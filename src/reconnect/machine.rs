@@ -226,7 +226,7 @@ impl Inner {
         let endpoint = self.next_endpoint()?;
         let options = endpoint.connect_options(self.binary_type.get());
         let socket = WebSocket::connect_with(&endpoint.url, &options)?;
-        let link = self.link(socket, generation);
+        let link = self.link(socket);
         let timeout = self
             .options
             .connect_timeout
@@ -248,51 +248,40 @@ impl Inner {
         Ok(endpoint)
     }
 
-    fn link(&self, socket: WebSocket, generation: u64) -> Link {
-        let on = |f: fn(&Self)| {
-            let me = self.me.clone();
-            move || {
-                if let Some(inner) = me.upgrade().filter(|i| i.generation.get() == generation) {
-                    f(&inner);
-                    inner.deliver();
-                }
-            }
-        };
-        let me = self.me.clone();
-        let on_message = socket.on_message(move |message| {
-            if let Some(inner) = me.upgrade().filter(|i| i.generation.get() == generation) {
-                inner.last_heard.set(js_sys::Date::now());
-                inner.push(Notice::Message(message));
-                inner.deliver();
-            }
-        });
-        let me = self.me.clone();
-        let on_close = socket.on_close(move |info| {
-            if let Some(inner) = me.upgrade().filter(|i| i.generation.get() == generation) {
-                inner.closed(info);
-                inner.deliver();
-            }
-        });
+    fn link(&self, socket: WebSocket) -> Link {
+        let (opened, failed) = (
+            self.callback(|inner, ()| inner.opened()),
+            self.callback(|inner, ()| inner.push(Notice::Error)),
+        );
         Link {
             _handlers: [
-                socket.on_open(on(Self::opened)),
-                on_message,
-                socket.on_error(on(|inner| inner.push(Notice::Error))),
-                on_close,
+                socket.on_open(move || opened(())),
+                socket.on_message(self.callback(|inner, message| {
+                    inner.last_heard.set(js_sys::Date::now());
+                    inner.push(Notice::Message(message));
+                })),
+                socket.on_error(move || failed(())),
+                socket.on_close(self.callback(Self::closed)),
             ],
             socket,
         }
     }
 
-    /// A timer for the current socket generation.
-    fn timeout(&self, delay: Duration, f: fn(&Self)) -> Timeout {
+    /// A callback for the current socket generation: it runs `f` and delivers the notifications, unless the
+    /// machine is gone or has moved on to another socket.
+    fn callback<A>(&self, f: impl Fn(&Self, A) + 'static) -> impl Fn(A) + 'static {
         let (me, generation) = (self.me.clone(), self.generation.get());
-        Timeout::new(delay, move || {
+        move |argument| {
             if let Some(inner) = me.upgrade().filter(|i| i.generation.get() == generation) {
-                f(&inner);
+                f(&inner, argument);
                 inner.deliver();
             }
-        })
+        }
+    }
+
+    fn timeout(&self, delay: Duration, f: fn(&Self)) -> Timeout {
+        let callback = self.callback(move |inner, ()| f(inner));
+        Timeout::new(delay, move || callback(()))
     }
 
     fn opened(&self) {
@@ -318,13 +307,8 @@ impl Inner {
         self.last_heard.set(js_sys::Date::now());
         let uptime = Some(self.timeout(self.options.min_uptime, |inner| inner.attempt.set(0)));
         let heartbeat = self.options.heartbeat.as_ref().map(|heartbeat| {
-            let (me, generation) = (self.me.clone(), self.generation.get());
-            Interval::new(heartbeat.interval, move || {
-                if let Some(inner) = me.upgrade().filter(|i| i.generation.get() == generation) {
-                    inner.heartbeat();
-                    inner.deliver();
-                }
-            })
+            let callback = self.callback(|inner, ()| inner.heartbeat());
+            Interval::new(heartbeat.interval, move || callback(()))
         });
         *self.phase.borrow_mut() = Phase::Open {
             link,
@@ -417,14 +401,8 @@ impl Inner {
 
     fn online_listener(&self) -> Option<Listener> {
         let window = web_sys::window()?;
-        let (me, generation) = (self.me.clone(), self.generation.get());
-        Listener::attach(window.unchecked_ref(), "online", move |_| {
-            if let Some(inner) = me.upgrade().filter(|i| i.generation.get() == generation) {
-                inner.backoff_over();
-                inner.deliver();
-            }
-        })
-        .ok()
+        let callback = self.callback(|inner, _| inner.backoff_over());
+        Listener::attach(window.unchecked_ref(), "online", callback).ok()
     }
 
     fn backoff_over(&self) {

@@ -208,7 +208,7 @@ mod tests {
     }
 
     #[test]
-    fn clear_forgets_everything() {
+    fn clear_empties_the_queue() {
         let mut q = queue(2, 100, Overflow::DropOldest);
         for i in 0..4 {
             q.push(i, 3);
