@@ -1,4 +1,4 @@
-//! The echo page (`index.html`): connect to a server's `/echo`, send text, watch it come back and the
+//! The echo page (`www/echo.html`): connect to a server's `/echo`, send text, watch it come back and the
 //! ready state change live. Built to `www/pkg/` by `cargo xtask demo`.
 
 use std::cell::RefCell;

@@ -1,3 +1,3 @@
-// Loads the page's Rust code (examples/echo.rs), which wires up the DOM.
-import init from "./pkg/echo.js";
+// Loads the chat page's Rust code (examples/chat/), which wires up the DOM.
+import init from "./pkg/chat.js";
 await init();

@@ -13,12 +13,13 @@ use base64::Engine;
 use fantoccini::wd::Capabilities;
 use fantoccini::{Client, ClientBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use crate::Error;
 use crate::setup::{Browser, Setup};
-use crate::wait::{self, POLL_INTERVAL};
+use crate::wait::{self, CONDITION_LIMIT, POLL_INTERVAL};
 
 /// How long the driver may take to accept connections after it was spawned.
 pub const DRIVER_START_LIMIT: Duration = Duration::from_secs(10);
@@ -44,6 +45,26 @@ const CHROMIUM_ARGS: [&str; 10] = [
     "--disable-sync",
     "--window-size=1200,900",
 ];
+
+/// Records what the page reports from now on: uncaught errors (a wasm panic surfaces as one),
+/// unhandled rejections and `console.error` calls. Errors while the page loads are caught by
+/// the page's own start check (for example [`EchoPage::load`](crate::EchoPage::load) waiting for its Rust code
+/// to fill in the server field).
+const ERROR_HOOKS_JS: &str = r#"
+if (!window.__duplexE2eErrors) {
+    const errors = [];
+    window.__duplexE2eErrors = errors;
+    window.addEventListener("error", (event) =>
+        errors.push(`uncaught: ${event.message} (${event.filename}:${event.lineno})`));
+    window.addEventListener("unhandledrejection", (event) =>
+        errors.push(`unhandled rejection: ${event.reason}`));
+    const consoleError = console.error.bind(console);
+    console.error = (...args) => {
+        errors.push(`console.error: ${args.map(String).join(" ")}`);
+        consoleError(...args);
+    };
+}
+"#;
 
 /// One browser session and the driver process behind it.
 ///
@@ -177,6 +198,114 @@ impl Session {
         let path = self.artifacts.join(format!("{name}.png"));
         std::fs::write(&path, png).map_err(Error::io(format!("write {}", path.display())))?;
         Ok(path)
+    }
+
+    /// Installs the hooks that record the page's errors (see [`Session::page_errors`]); call it
+    /// once the page has loaded.
+    ///
+    /// # Errors
+    /// WebDriver errors.
+    pub async fn install_error_hooks(&self) -> Result<(), Error> {
+        wait::command(
+            "install the error hooks",
+            self.client.execute(ERROR_HOOKS_JS, Vec::new()),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// What the error hooks recorded since [`Session::install_error_hooks`].
+    ///
+    /// # Errors
+    /// WebDriver errors; [`Error::Page`] if the answer has an unexpected shape.
+    pub async fn page_errors(&self) -> Result<Vec<String>, Error> {
+        self.read("return window.__duplexE2eErrors ?? [];").await
+    }
+
+    /// Runs `script` (which `return`s a JSON value) in the page and decodes its answer.
+    ///
+    /// # Errors
+    /// WebDriver errors; [`Error::Page`] if the answer does not decode as `T`.
+    pub async fn read<T: DeserializeOwned>(&self, script: &str) -> Result<T, Error> {
+        let value = wait::command("read the page", self.client.execute(script, Vec::new())).await?;
+        serde_json::from_value(value.clone()).map_err(|error| {
+            Error::Page(format!("the page's state is unreadable ({error}): {value}"))
+        })
+    }
+
+    /// Calls `look` until `done` accepts what it returned, for at most [`CONDITION_LIMIT`], and
+    /// returns it. `waited_for` describes the condition in words.
+    ///
+    /// # Errors
+    /// [`Error::Timeout`] with the last value seen and the path of a screenshot taken then
+    /// (`<root>/target/e2e/<browser>-<label>-timeout.png`); any error of `look`.
+    pub async fn wait_until<T, F, Fut>(
+        &self,
+        waited_for: &str,
+        look: F,
+        done: impl FnMut(&T) -> bool,
+    ) -> Result<T, Error>
+    where
+        T: std::fmt::Display,
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, Error>>,
+    {
+        match wait::until(waited_for, CONDITION_LIMIT, look, done).await {
+            Err(Error::Timeout {
+                waited_for,
+                after,
+                mut last_seen,
+            }) => {
+                let name = format!("{}-{}-timeout", self.browser, self.label);
+                match self.screenshot(&name).await {
+                    Ok(path) => last_seen.push_str(&format!("  screenshot: {}\n", path.display())),
+                    Err(error) => last_seen.push_str(&format!("  no screenshot: {error}\n")),
+                }
+                Err(Error::Timeout {
+                    waited_for,
+                    after,
+                    last_seen,
+                })
+            }
+            other => other,
+        }
+    }
+
+    /// Clicks the element with `data-testid="{test_id}"`.
+    ///
+    /// # Errors
+    /// [`Error::WebDriver`] if it is missing or cannot be clicked.
+    pub async fn click(&self, test_id: &str) -> Result<(), Error> {
+        let element = self.find(test_id).await?;
+        wait::command(&format!("click {test_id}"), element.click()).await
+    }
+
+    /// Types `keys` into the element with `data-testid="{test_id}"`, as a user would (for a
+    /// file input: a file's path).
+    ///
+    /// # Errors
+    /// [`Error::WebDriver`] if it is missing or takes no input.
+    pub async fn type_into(&self, test_id: &str, keys: &str) -> Result<(), Error> {
+        let element = self.find(test_id).await?;
+        wait::command(&format!("type into {test_id}"), element.send_keys(keys)).await
+    }
+
+    /// Clears the field with `data-testid="{test_id}"`.
+    ///
+    /// # Errors
+    /// [`Error::WebDriver`] if it is missing or not editable.
+    pub async fn clear(&self, test_id: &str) -> Result<(), Error> {
+        let element = self.find(test_id).await?;
+        wait::command(&format!("clear {test_id}"), element.clear()).await
+    }
+
+    async fn find(&self, test_id: &str) -> Result<fantoccini::elements::Element, Error> {
+        let selector = format!("[data-testid=\"{test_id}\"]");
+        wait::command(
+            &format!("find {selector}"),
+            self.client.find(fantoccini::Locator::Css(&selector)),
+        )
+        .await
     }
 
     /// Ends the browser session through WebDriver (the browser quits); the driver is killed

@@ -1,4 +1,4 @@
-//! `duplex-e2e`: end-to-end tests that drive the echo page (`index.html`, built from
+//! `duplex-e2e`: end-to-end tests that drive the echo page (`www/echo.html`, built from
 //! `examples/echo.rs`) in a real headless browser through WebDriver, against the real relay.
 //!
 //! `cargo xtask test` builds the page into `www/pkg/` and runs `cargo test -p duplex-e2e` once
@@ -21,6 +21,7 @@
 //! - [`driver`]: the driver process and one browser session, ended on drop.
 //! - [`wait`]: polling with a deadline, and a time limit on every WebDriver command.
 //! - [`page`]: the echo page's controls and snapshots of what it shows.
+//! - [`chat`]: the chat page's controls and snapshots of what it shows.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), duplex_e2e::Error> {
@@ -33,9 +34,11 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod chat;
 pub mod driver;
 mod error;
 pub mod page;
+pub mod png;
 pub mod relay;
 pub mod setup;
 pub mod wait;

@@ -1,9 +1,8 @@
-//! [`EchoPage`]: the echo page (`index.html` + `examples/echo.rs`) as a test sees it: its
+//! [`EchoPage`]: the echo page (`www/echo.html` + `examples/echo.rs`) as a test sees it: its
 //! controls by `data-testid`, and [`Snapshot`]s of what it shows.
 
 use std::fmt;
 
-use fantoccini::Locator;
 use fantoccini::key::Key;
 use serde::Deserialize;
 
@@ -11,7 +10,7 @@ use crate::Error;
 use crate::driver::Session;
 use crate::relay::Relay;
 use crate::setup::{Browser, Setup};
-use crate::wait::{self, CONDITION_LIMIT};
+use crate::wait;
 
 /// Reads everything the tests check in one round trip. Missing elements come back as `null`.
 const SNAPSHOT_JS: &str = r#"
@@ -33,25 +32,6 @@ return {
 };
 "#;
 
-/// Records what the page reports from now on: uncaught errors (a wasm panic surfaces as one),
-/// unhandled rejections and `console.error` calls. Errors while the page loads are caught by
-/// [`EchoPage::load`] waiting for the page's Rust code to fill in the server field.
-const ERROR_HOOKS_JS: &str = r#"
-if (!window.__duplexE2eErrors) {
-    const errors = [];
-    window.__duplexE2eErrors = errors;
-    window.addEventListener("error", (event) =>
-        errors.push(`uncaught: ${event.message} (${event.filename}:${event.lineno})`));
-    window.addEventListener("unhandledrejection", (event) =>
-        errors.push(`unhandled rejection: ${event.reason}`));
-    const consoleError = console.error.bind(console);
-    console.error = (...args) => {
-        errors.push(`console.error: ${args.map(String).join(" ")}`);
-        consoleError(...args);
-    };
-}
-"#;
-
 /// One entry of the page's log (`<li data-testid="log-entry">`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct LogEntry {
@@ -60,6 +40,9 @@ pub struct LogEntry {
     /// The entry's `textContent`.
     pub text: String,
 }
+
+/// The echo page's path on the relay.
+pub const ECHO_PAGE: &str = "/www/echo.html";
 
 /// What the page showed at one moment. `Display` renders it for failure messages.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -160,21 +143,21 @@ impl EchoPage {
         Ok(Self { session, relay })
     }
 
-    /// [`EchoPage::start`], then [`EchoPage::load`] of `/`: the page as a user opens it.
+    /// [`EchoPage::start`], then [`EchoPage::load`] of [`ECHO_PAGE`]: the page as a user opens it.
     ///
     /// # Errors
     /// Those of [`EchoPage::start`] and [`EchoPage::load`].
     pub async fn open(label: &str) -> Result<Self, Error> {
         let page = Self::start(label).await?;
-        page.load("/").await?;
+        page.load(ECHO_PAGE).await?;
         Ok(page)
     }
 
-    /// Navigates to `path_and_query` on the relay (e.g. `/` or `/?server=...`), waits until the
+    /// Navigates to `path_and_query` on the relay (e.g. [`ECHO_PAGE`] or `/www/echo.html?server=...`), waits until the
     /// page's Rust code has started (it fills in the server field), and installs the error hooks.
     ///
     /// # Errors
-    /// [`Error::Timeout`] if the page's code does not start within [`CONDITION_LIMIT`] (the
+    /// [`Error::Timeout`] if the page's code does not start within [`CONDITION_LIMIT`](crate::wait::CONDITION_LIMIT) (the
     /// wasm did not load or panicked at start); WebDriver errors.
     pub async fn load(&self, path_and_query: &str) -> Result<Snapshot, Error> {
         let url = format!("{}{path_and_query}", self.relay.base_url());
@@ -189,11 +172,7 @@ impl EchoPage {
             },
         )
         .await?;
-        wait::command(
-            "install the error hooks",
-            self.client().execute(ERROR_HOOKS_JS, Vec::new()),
-        )
-        .await?;
+        self.session.install_error_hooks().await?;
         self.snapshot().await
     }
 
@@ -221,46 +200,21 @@ impl EchoPage {
     /// # Errors
     /// WebDriver errors; [`Error::Page`] if the answer has an unexpected shape.
     pub async fn snapshot(&self) -> Result<Snapshot, Error> {
-        let value = wait::command(
-            "read the page",
-            self.client().execute(SNAPSHOT_JS, Vec::new()),
-        )
-        .await?;
-        serde_json::from_value(value.clone()).map_err(|error| {
-            Error::Page(format!("the page's state is unreadable ({error}): {value}"))
-        })
+        self.session.read(SNAPSHOT_JS).await
     }
 
-    /// Polls [`EchoPage::snapshot`] until `done` accepts one, for at most
-    /// [`CONDITION_LIMIT`], and returns it. `waited_for` describes the condition in words.
+    /// Polls [`EchoPage::snapshot`] until `done` accepts one; see [`Session::wait_until`].
     ///
     /// # Errors
-    /// [`Error::Timeout`] with the last snapshot and the path of a screenshot taken then
-    /// (`<root>/target/e2e/<browser>-<label>-timeout.png`); WebDriver errors.
+    /// As [`Session::wait_until`].
     pub async fn wait_until(
         &self,
         waited_for: &str,
         done: impl FnMut(&Snapshot) -> bool,
     ) -> Result<Snapshot, Error> {
-        match wait::until(waited_for, CONDITION_LIMIT, || self.snapshot(), done).await {
-            Err(Error::Timeout {
-                waited_for,
-                after,
-                mut last_seen,
-            }) => {
-                let name = format!("{}-{}-timeout", self.browser(), self.session.label());
-                match self.session.screenshot(&name).await {
-                    Ok(path) => last_seen.push_str(&format!("  screenshot: {}\n", path.display())),
-                    Err(error) => last_seen.push_str(&format!("  no screenshot: {error}\n")),
-                }
-                Err(Error::Timeout {
-                    waited_for,
-                    after,
-                    last_seen,
-                })
-            }
-            other => other,
-        }
+        self.session
+            .wait_until(waited_for, || self.snapshot(), done)
+            .await
     }
 
     /// Waits until the status output reads `status`.
@@ -288,37 +242,25 @@ impl EchoPage {
     /// Clicks the element with `data-testid="{test_id}"`.
     ///
     /// # Errors
-    /// [`Error::WebDriver`] if it is missing or cannot be clicked.
+    /// As [`Session::click`].
     pub async fn click(&self, test_id: &str) -> Result<(), Error> {
-        let element = self.find(test_id).await?;
-        wait::command(&format!("click {test_id}"), element.click()).await
+        self.session.click(test_id).await
     }
 
     /// Types `keys` into the element with `data-testid="{test_id}"`, as a user would.
     ///
     /// # Errors
-    /// [`Error::WebDriver`] if it is missing or takes no input.
+    /// As [`Session::type_into`].
     pub async fn type_into(&self, test_id: &str, keys: &str) -> Result<(), Error> {
-        let element = self.find(test_id).await?;
-        wait::command(&format!("type into {test_id}"), element.send_keys(keys)).await
+        self.session.type_into(test_id, keys).await
     }
 
     /// Clears the field with `data-testid="{test_id}"`.
     ///
     /// # Errors
-    /// [`Error::WebDriver`] if it is missing or not editable.
+    /// As [`Session::clear`].
     pub async fn clear(&self, test_id: &str) -> Result<(), Error> {
-        let element = self.find(test_id).await?;
-        wait::command(&format!("clear {test_id}"), element.clear()).await
-    }
-
-    async fn find(&self, test_id: &str) -> Result<fantoccini::elements::Element, Error> {
-        let selector = format!("[data-testid=\"{test_id}\"]");
-        wait::command(
-            &format!("find {selector}"),
-            self.client().find(Locator::Css(&selector)),
-        )
-        .await
+        self.session.clear(test_id).await
     }
 
     /// Clicks Connect and waits until the status reads `open`.

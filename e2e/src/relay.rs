@@ -1,11 +1,12 @@
-//! [`Relay`]: the real `duplex-relay` service on `127.0.0.1:0`, in this process, serving the page
-//! as users get it (no test endpoints).
+//! [`Relay`]: the real `duplex-relay` service on `127.0.0.1:0`, in this process, serving the pages
+//! as users get them (no test endpoints). It can stop the way the binary does on SIGTERM (Close 1012
+//! to every client) and start again on the same port.
 
-use std::net::{Ipv4Addr, SocketAddr};
-use std::path::Path;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 
-use duplex_relay::{AppState, Config, app};
+use duplex_relay::{AppState, Config};
 use tokio::sync::oneshot;
 
 use crate::Error;
@@ -18,61 +19,56 @@ use crate::Error;
 #[must_use = "the relay stops when this is dropped"]
 pub struct Relay {
     addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    root: PathBuf,
+    running: Option<Running>,
+}
+
+/// The serving thread and the way to stop it.
+#[derive(Debug)]
+struct Running {
+    stop: oneshot::Sender<()>,
+    thread: JoinHandle<()>,
 }
 
 impl Relay {
     /// Starts the relay: static files from `root` (which holds `index.html` and `www/`), the
-    /// echo endpoint at `/echo`, test endpoints off.
+    /// echo endpoint at `/echo` and the chat rooms at `/chat`, test endpoints off.
     ///
     /// # Errors
     /// [`Error::Io`] if no port can be bound or the relay's thread cannot start.
     pub fn start(root: &Path) -> Result<Self, Error> {
-        let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
             .map_err(Error::io("bind the relay to 127.0.0.1:0"))?;
-        listener
-            .set_nonblocking(true)
-            .map_err(Error::io("make the relay's listener non-blocking"))?;
         let addr = listener
             .local_addr()
             .map_err(Error::io("read the relay's address"))?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(Error::io("start the relay's runtime"))?;
-        let router = app(AppState::new(Config {
-            root: root.to_path_buf(),
-            test_endpoints: false,
-        }));
-        let (stop, stopped) = oneshot::channel::<()>();
-        let thread = std::thread::Builder::new()
-            .name(format!("e2e-relay-{}", addr.port()))
-            .spawn(move || {
-                runtime.block_on(async move {
-                    let listener = match tokio::net::TcpListener::from_std(listener) {
-                        Ok(listener) => listener,
-                        Err(error) => {
-                            return eprintln!("e2e relay on {addr} did not start: {error}");
-                        }
-                    };
-                    tokio::select! {
-                        result = axum::serve(listener, router) => {
-                            if let Err(error) = result {
-                                eprintln!("e2e relay on {addr} stopped: {error}");
-                            }
-                        }
-                        _ = stopped => {}
-                    }
-                });
-                // Dropping the runtime here ends every connection still open.
-            })
-            .map_err(Error::io("start the relay's thread"))?;
+        let running = serve(listener, root)?;
         Ok(Self {
             addr,
-            stop: Some(stop),
-            thread: Some(thread),
+            root: root.to_path_buf(),
+            running: Some(running),
         })
+    }
+
+    /// Stops the relay as SIGTERM stops the binary: every client gets Close 1012 (service restart),
+    /// then the port is released. Returns once it is.
+    pub fn stop(&mut self) {
+        if let Some(Running { stop, thread }) = self.running.take() {
+            let _ = stop.send(());
+            let _ = thread.join();
+        }
+    }
+
+    /// Starts a stopped relay again on the same port, with fresh state (no rooms, no history).
+    ///
+    /// # Errors
+    /// [`Error::Io`] if the port cannot be bound again or the thread cannot start.
+    pub fn restart(&mut self) -> Result<(), Error> {
+        self.stop();
+        let listener =
+            TcpListener::bind(self.addr).map_err(Error::io(format!("bind {} again", self.addr)))?;
+        self.running = Some(serve(listener, &self.root)?);
+        Ok(())
     }
 
     /// The address the relay listens on.
@@ -85,19 +81,52 @@ impl Relay {
         format!("http://{}", self.addr)
     }
 
-    /// `ws://127.0.0.1:PORT/echo`: what the page's server field shows by default.
+    /// `ws://127.0.0.1:PORT/echo`: what the echo page's server field shows by default.
     pub fn echo_url(&self) -> String {
         format!("ws://{}/echo", self.addr)
     }
 }
 
+/// Serves `root` on `listener` from a thread of its own until told to stop.
+fn serve(listener: TcpListener, root: &Path) -> Result<Running, Error> {
+    let addr = listener
+        .local_addr()
+        .map_err(Error::io("read the relay's address"))?;
+    listener
+        .set_nonblocking(true)
+        .map_err(Error::io("make the relay's listener non-blocking"))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(Error::io("start the relay's runtime"))?;
+    let state = AppState::new(Config {
+        root: root.to_path_buf(),
+        ..Config::default()
+    });
+    let (stop, stopped) = oneshot::channel::<()>();
+    let thread = std::thread::Builder::new()
+        .name(format!("e2e-relay-{}", addr.port()))
+        .spawn(move || {
+            runtime.block_on(async move {
+                let listener = match tokio::net::TcpListener::from_std(listener) {
+                    Ok(listener) => listener,
+                    Err(error) => return eprintln!("e2e relay on {addr} did not start: {error}"),
+                };
+                let shutdown = async move {
+                    let _ = stopped.await;
+                };
+                if let Err(error) = duplex_relay::serve(listener, state, shutdown).await {
+                    eprintln!("e2e relay on {addr} stopped: {error}");
+                }
+            });
+            // Dropping the runtime here ends every connection still open.
+        })
+        .map_err(Error::io("start the relay's thread"))?;
+    Ok(Running { stop, thread })
+}
+
 impl Drop for Relay {
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        self.stop();
     }
 }

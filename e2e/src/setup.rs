@@ -117,15 +117,17 @@ impl Setup {
         for file in [
             "index.html",
             "www/app.js",
+            "www/echo.html",
+            "www/echo.js",
+            "www/pkg/chat.js",
+            "www/pkg/chat_bg.wasm",
             "www/pkg/echo.js",
             "www/pkg/echo_bg.wasm",
         ] {
             if !root.join(file).is_file() {
                 return Err(Error::Setup(format!(
                     "{} is missing, so there is no page to test: build the page first \
-                     (`cargo xtask test` does, or: cargo build --target wasm32-unknown-unknown \
-                     --example echo && wasm-bindgen --target web --no-typescript --out-dir www/pkg \
-                     --out-name echo target/wasm32-unknown-unknown/debug/examples/echo.wasm)",
+                     (`cargo xtask test` and `cargo xtask demo` do)",
                     root.join(file).display()
                 )));
             }

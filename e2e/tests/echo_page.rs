@@ -13,6 +13,7 @@
 //! - [x] no uncaught error, unhandled rejection or `console.error` in any of the above
 
 use duplex_e2e::EchoPage;
+use duplex_e2e::page::ECHO_PAGE;
 
 #[tokio::test]
 async fn echo_page_connects_sends_and_shows_the_echo() {
@@ -134,7 +135,7 @@ async fn echo_page_takes_the_server_from_the_query() {
     // Another spelling of the same server, so the field cannot be showing the default.
     let server = format!("ws://localhost:{}/echo", page.relay().addr().port());
     let loaded = page
-        .load(&format!("/?server={server}"))
+        .load(&format!("{ECHO_PAGE}?server={server}"))
         .await
         .expect("open the echo page with ?server=");
     assert_eq!(

@@ -10,6 +10,7 @@ use futures_util::{FutureExt, SinkExt, StreamExt};
 
 use crate::AppState;
 use crate::closes::TagRecorder;
+use crate::protocol::{CLOSE_SERVICE_RESTART, REASON_RESTARTING};
 
 /// Frame and message limit: browsers send 16 MiB messages in the tests.
 pub(crate) const MAX_MESSAGE: usize = 64 << 20;
@@ -35,7 +36,7 @@ pub(crate) async fn echo(
         let mut recorder = tag.map(|tag| state.closes().open(&tag));
         state
             .tracker()
-            .run(echo_messages(&mut socket, recorder.as_mut()))
+            .run(echo_until_stopped(&state, &mut socket, recorder.as_mut()))
             .await;
     })
 }
@@ -71,6 +72,25 @@ pub(crate) async fn echo_messages(socket: &mut WebSocket, mut recorder: Option<&
             Some(Err(_)) | None => return,
         }
     }
+}
+
+/// Echoes like [`echo_messages`] until the connection ends or the relay shuts down; on
+/// shutdown, closes with 1012 (service restart).
+pub(crate) async fn echo_until_stopped(
+    state: &AppState,
+    socket: &mut WebSocket,
+    recorder: Option<&mut TagRecorder>,
+) {
+    tokio::select! {
+        () = echo_messages(socket, recorder) => {}
+        () = state.stopping() => close_restarting(socket).await,
+    }
+}
+
+/// Closes with 1012 (service restart), "relay restarting", and completes the handshake.
+pub(crate) async fn close_restarting(socket: &mut WebSocket) {
+    let reason = Utf8Bytes::from_static(REASON_RESTARTING);
+    close(socket, CLOSE_SERVICE_RESTART, reason).await;
 }
 
 /// Sends Close(`code`, `reason`) and completes the closing handshake: reads (and discards)

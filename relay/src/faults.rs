@@ -18,7 +18,7 @@ use serde_json::json;
 use tokio::net::TcpListener;
 
 use crate::closes;
-use crate::echo::{self, MAX_MESSAGE, echo_messages};
+use crate::echo::{self, MAX_MESSAGE, echo_until_stopped};
 use crate::query::{BadRequest, Params};
 use crate::{AppState, raw};
 
@@ -92,7 +92,7 @@ async fn close(
                 .tracker()
                 .run(async {
                     tokio::select! {
-                        () = echo_messages(&mut socket, None) => return,
+                        () = echo_until_stopped(&state, &mut socket, None) => return,
                         () = tokio::time::sleep(delay) => {}
                     }
                     echo::close(&mut socket, code, Utf8Bytes::from(reason)).await;
@@ -114,7 +114,7 @@ async fn drop_connection(
                 .tracker()
                 .run(async {
                     tokio::select! {
-                        () = echo_messages(&mut socket, None) => {}
+                        () = echo_until_stopped(&state, &mut socket, None) => {}
                         () = tokio::time::sleep(delay) => {}
                     }
                 })
@@ -157,7 +157,10 @@ async fn protocol(
 
 fn echo_upgrade(state: AppState, ws: WebSocketUpgrade) -> Response {
     echo::configure(ws).on_upgrade(move |mut socket| async move {
-        state.tracker().run(echo_messages(&mut socket, None)).await;
+        state
+            .tracker()
+            .run(echo_until_stopped(&state, &mut socket, None))
+            .await;
     })
 }
 
@@ -182,13 +185,16 @@ async fn flood(
             state
                 .tracker()
                 .run(async {
-                    if flood.send(&mut socket).await.is_err() {
-                        return;
+                    tokio::select! {
+                        sent = flood.send(&mut socket) => if sent.is_err() {
+                            return;
+                        },
+                        () = state.stopping() => return echo::close_restarting(&mut socket).await,
                     }
                     if close {
                         echo::close(&mut socket, 1000, Utf8Bytes::from_static("flood done")).await;
                     } else {
-                        echo_messages(&mut socket, None).await;
+                        echo_until_stopped(&state, &mut socket, None).await;
                     }
                 })
                 .await;
@@ -237,7 +243,11 @@ async fn connections(
         Some(_) => {
             let target = params.number("wait_for", 0, u64::from(u32::MAX))?;
             let target = usize::try_from(target).unwrap_or(usize::MAX);
-            state.tracker().wait_for(target, timeout).await
+            // A long poll ends early when the relay shuts down, so it does not hold the stop.
+            tokio::select! {
+                live = state.tracker().wait_for(target, timeout) => live,
+                () = state.stopping() => state.tracker().live(),
+            }
         }
     };
     Ok(Json(json!({ "live": live })).into_response())
@@ -252,7 +262,10 @@ async fn close_seen(
     let Some(tag) = params.text("tag") else {
         return Err(BadRequest("tag is required".to_owned()));
     };
-    let ending = state.closes().wait(tag, timeout).await;
+    let ending = tokio::select! {
+        ending = state.closes().wait(tag, timeout) => ending,
+        () = state.stopping() => None,
+    };
     Ok(Json(closes::to_json(ending.as_ref())).into_response())
 }
 

@@ -1,12 +1,19 @@
 //! `duplex-relay`: the native WebSocket server behind the duplex-ws demo page and browser tests.
 //!
 //! [`app`] builds the whole service as an axum [`Router`], so a test can serve it on
-//! `127.0.0.1:0` with [`axum::serve`]. It always serves static files from [`Config::root`] and a
-//! WebSocket echo at `GET /echo`; with [`Config::test_endpoints`] it also mounts the `/test/*`
-//! fault-injection and control endpoints that the browser tests drive.
+//! `127.0.0.1:0` with [`axum::serve()`], or with [`serve`], which also stops it gracefully. It
+//! always serves static files from [`Config::root`], a WebSocket echo at `GET /echo` and the
+//! chat rooms at `GET /chat` ([`protocol`]); with [`Config::test_endpoints`] it also mounts
+//! the `/test/*` fault-injection and control endpoints that the browser tests drive. Every
+//! WebSocket upgrade passes the `Origin` check described at [`Config::allowed_origins`].
 //!
 //! Modules:
 //! - `args`: the command line of the `duplex-relay` binary (public, for `main`).
+//! - `protocol`: the chat protocol's frames, limits, error and close codes (public, for clients).
+//! - `chat`: `GET /chat`: one chat connection, its rate limit and abuse rules.
+//! - `rooms`: the chat rooms: members, queues, history, seq numbers, re-send detection.
+//! - `bucket`: the token bucket behind the chat rate limit.
+//! - `origin`: the `Origin` check of every WebSocket upgrade.
 //! - `echo`: `GET /echo` and the echo loop every echoing endpoint shares.
 //! - `faults`: the `/test/*` router: misbehaving WebSocket endpoints and HTTP controls.
 //! - `raw`: hand-written handshakes and frames that tungstenite refuses to produce.
@@ -16,23 +23,33 @@
 //!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {
-//! use duplex_relay::{AppState, Config, app};
+//! use duplex_relay::{AppState, Config, serve};
 //!
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
 //! let state = AppState::new(Config { test_endpoints: true, ..Config::default() });
-//! axum::serve(listener, app(state)).await
+//! // Stops on Ctrl-C: WebSockets get Close 1012, then the port is free again.
+//! let ctrl_c = async {
+//!     let _ = tokio::signal::ctrl_c().await;
+//! };
+//! serve(listener, state, ctrl_c).await
 //! # }
 //! ```
 #![deny(missing_docs)]
 
 pub mod args;
+mod bucket;
+mod chat;
 mod closes;
 mod echo;
 mod faults;
+mod origin;
+pub mod protocol;
 mod query;
 mod raw;
+mod rooms;
 mod tracker;
 
+use std::future::{Future, IntoFuture, pending};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -43,11 +60,18 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tokio::time::Instant;
 use tower_http::services::ServeDir;
 
 use crate::closes::CloseLog;
+use crate::rooms::Rooms;
 use crate::tracker::Tracker;
+
+/// How long [`serve`] lets open connections finish after its shutdown signal: WebSockets
+/// answer their Close 1012 within it, and whatever is still open then is dropped.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
 /// What the relay serves.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +80,15 @@ pub struct Config {
     pub root: PathBuf,
     /// Mount the `/test/*` fault-injection and control endpoints (never on by default).
     pub test_endpoints: bool,
+    /// Origins, besides the relay's own and loopback ones, whose pages may open WebSockets
+    /// (`--allow-origin`), compared exactly, e.g. `https://chat.example`.
+    ///
+    /// Every WebSocket upgrade (`/chat`, `/echo`, `/test/*`) is checked: it is allowed without
+    /// an `Origin` header (programs that are not browsers), with the relay's own origin
+    /// (`http://` or `https://` followed by the `Host` header), with a loopback origin
+    /// (`http` or `https`, host `localhost`, `127.0.0.1` or `[::1]`, any port), or with an
+    /// origin listed here. Any other is answered `403 Forbidden`. Plain HTTP is not checked.
+    pub allowed_origins: Vec<String>,
 }
 
 impl Default for Config {
@@ -63,12 +96,14 @@ impl Default for Config {
         Self {
             root: PathBuf::from("."),
             test_endpoints: false,
+            allowed_origins: Vec::new(),
         }
     }
 }
 
-/// State shared by every request: the configuration, the live-connection registry, the closes
-/// seen by tagged echo connections, and the refusal window.
+/// State shared by every request: the configuration, the chat rooms, the live-connection
+/// registry, the closes seen by tagged echo connections, the refusal window, and whether
+/// [`serve`] is shutting down.
 ///
 /// Cheap to clone: every clone shares the same state.
 #[derive(Debug, Clone)]
@@ -82,10 +117,12 @@ struct Shared {
     tracker: Tracker,
     closes: CloseLog,
     refuse_until: Mutex<Option<Instant>>,
+    rooms: Rooms,
+    stopping: watch::Sender<bool>,
 }
 
 impl AppState {
-    /// Fresh state for `config`: no connections, no recorded closes, not refusing.
+    /// Fresh state for `config`: no rooms, no connections, no recorded closes, not refusing.
     pub fn new(config: Config) -> Self {
         Self {
             shared: Arc::new(Shared {
@@ -93,6 +130,8 @@ impl AppState {
                 tracker: Tracker::default(),
                 closes: CloseLog::default(),
                 refuse_until: Mutex::new(None),
+                rooms: Rooms::default(),
+                stopping: watch::Sender::new(false),
             }),
         }
     }
@@ -109,6 +148,23 @@ impl AppState {
 
     pub(crate) fn tracker(&self) -> &Tracker {
         &self.shared.tracker
+    }
+
+    pub(crate) fn rooms(&self) -> &Rooms {
+        &self.shared.rooms
+    }
+
+    /// Resolves once [`serve`] has received its shutdown signal (at once if it has).
+    pub(crate) async fn stopping(&self) {
+        let mut stopping = self.shared.stopping.subscribe();
+        if stopping.wait_for(|&stopping| stopping).await.is_err() {
+            // The sender lives in `self`: it cannot be gone while we wait.
+            pending::<()>().await;
+        }
+    }
+
+    fn is_stopping(&self) -> bool {
+        *self.shared.stopping.borrow()
     }
 
     pub(crate) fn closes(&self) -> &CloseLog {
@@ -134,12 +190,14 @@ impl AppState {
     }
 }
 
-/// The relay as a router: static files, `GET /echo`, and, only when
+/// The relay as a router: static files, `GET /echo`, `GET /chat`, and, only when
 /// [`Config::test_endpoints`] is set, the `/test/*` endpoints (otherwise every `/test` path is
 /// a 404, even if the root folder has a `test/` folder).
 pub fn app(state: AppState) -> Router {
     let root = state.config().root.clone();
-    let router = Router::new().route("/echo", get(echo::echo));
+    let router = Router::new()
+        .route("/echo", get(echo::echo))
+        .route("/chat", get(chat::chat));
     let router = if state.config().test_endpoints {
         router.merge(faults::router())
     } else {
@@ -151,22 +209,103 @@ pub fn app(state: AppState) -> Router {
         .fallback_service(ServeDir::new(root))
         .layer(middleware::from_fn_with_state(
             state.clone(),
-            refuse_upgrades,
+            check_upgrades,
         ))
         .with_state(state)
+}
+
+/// Serves [`app`]`(state)` on `listener` until `shutdown` completes, then stops gracefully:
+/// new connections are no longer accepted (the listener is closed at once), every open
+/// WebSocket is sent Close 1012 (service restart) "relay restarting", and open connections get
+/// [`SHUTDOWN_GRACE`] to finish; those still open then are dropped. Returns once all that is
+/// done, so the same port can be bound again right away.
+///
+/// The rooms and their history live in `state`; serving the same state again keeps them.
+///
+/// # Errors
+///
+/// What [`axum::serve()`] reports: an I/O error of the listener.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let signalled = state.clone();
+    let signal = async move {
+        shutdown.await;
+        signalled.shared.stopping.send_replace(true);
+    };
+    let server = axum::serve(listener, app(state.clone()))
+        .with_graceful_shutdown(signal)
+        .into_future();
+    let mut server = Box::pin(server);
+    let stopped = tokio::select! {
+        served = &mut server => Some(served),
+        () = state.stopping() => None,
+    };
+    let deadline = Instant::now() + SHUTDOWN_GRACE;
+    // Plain-HTTP requests in flight (long polls) are waited for by axum; upgraded connections
+    // are not, so the tracker waits for those within the same grace.
+    let served = match stopped {
+        Some(served) => served,
+        None => tokio::select! {
+            served = &mut server => served,
+            () = tokio::time::sleep_until(deadline) => Ok(()),
+        },
+    };
+    drop(server);
+    let tracker = state.tracker();
+    let left = deadline.saturating_duration_since(Instant::now());
+    if tracker.wait_for(0, left).await > 0 {
+        tracker.drop_all();
+        tracker.wait_for(0, Duration::from_millis(500)).await;
+    }
+    state.shared.stopping.send_replace(false);
+    served
 }
 
 async fn not_found() -> StatusCode {
     StatusCode::NOT_FOUND
 }
 
-async fn refuse_upgrades(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if is_websocket_upgrade(request.headers()) && state.refusing() {
+/// Checks every WebSocket upgrade: its `Origin` (403), the `/test/refuse` window and a
+/// shutdown in progress (503).
+async fn check_upgrades(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let headers = request.headers();
+    if !is_websocket_upgrade(headers) {
+        return next.run(request).await;
+    }
+    let origin = headers.get(header::ORIGIN).map(|origin| origin.to_str());
+    let host = headers
+        .get(header::HOST)
+        .and_then(|host| host.to_str().ok())
+        .or_else(|| {
+            request
+                .uri()
+                .authority()
+                .map(|authority| authority.as_str())
+        });
+    let allowed = match origin {
+        None => true,
+        Some(Ok(origin)) => origin::allowed(Some(origin), host, &state.config().allowed_origins),
+        Some(Err(_)) => false,
+    };
+    if !allowed {
+        return (
+            StatusCode::FORBIDDEN,
+            "WebSocket upgrade refused: this Origin is not allowed (see --allow-origin)\n",
+        )
+            .into_response();
+    }
+    if state.refusing() {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
             "refusing WebSocket upgrades for now (GET /test/refuse)",
         )
             .into_response();
+    }
+    if state.is_stopping() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "relay restarting\n").into_response();
     }
     next.run(request).await
 }

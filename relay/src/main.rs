@@ -1,18 +1,14 @@
-//! `duplex-relay`: serves the duplex-ws page, `/echo` and (with `--test-endpoints`) the test
-//! endpoints. Prints the bound base URL as its first stdout line; stops on SIGINT or SIGTERM.
+//! `duplex-relay`: serves the duplex-ws page, `/echo`, `/chat` and (with `--test-endpoints`) the
+//! test endpoints. Prints the bound base URL as its first stdout line; stops on SIGINT or SIGTERM
+//! with [`duplex_relay::serve`]'s graceful shutdown (WebSockets get Close 1012).
 
 use std::future::pending;
 use std::io::Write;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use duplex_relay::args::{self, Command, USAGE};
-use duplex_relay::{AppState, Config, app};
+use duplex_relay::{AppState, Config, serve};
 use tokio::net::TcpListener;
-use tokio::sync::watch;
-
-/// How long in-flight requests (long polls included) may run on after a stop signal.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
 fn main() -> ExitCode {
     let args: Result<Vec<String>, _> = std::env::args_os()
@@ -51,7 +47,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(serve(&addr, config)) {
+    match runtime.block_on(run(&addr, config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("duplex-relay: {error}");
@@ -60,7 +56,7 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve(addr: &str, config: Config) -> Result<(), String> {
+async fn run(addr: &str, config: Config) -> Result<(), String> {
     let listener = TcpListener::bind(addr)
         .await
         .map_err(|error| format!("cannot listen on {addr}: {error}"))?;
@@ -73,21 +69,9 @@ async fn serve(addr: &str, config: Config) -> Result<(), String> {
         .map_err(|error| format!("cannot write to stdout: {error}"))?;
     drop(stdout);
 
-    let (stopping, mut stopped) = watch::channel(false);
-    let signal = async move {
-        stop_signal().await;
-        stopping.send_replace(true);
-    };
-    let server = axum::serve(listener, app(AppState::new(config))).with_graceful_shutdown(signal);
-    let grace = async move {
-        if stopped.wait_for(|&stopped| stopped).await.is_ok() {
-            tokio::time::sleep(SHUTDOWN_GRACE).await;
-        }
-    };
-    tokio::select! {
-        served = server => served.map_err(|error| format!("serving failed: {error}")),
-        () = grace => Ok(()),
-    }
+    serve(listener, AppState::new(config), stop_signal())
+        .await
+        .map_err(|error| format!("serving failed: {error}"))
 }
 
 async fn stop_signal() {

@@ -1,4 +1,5 @@
-//! The `duplex-relay` binary: its first stdout line, serving, graceful stop, bad arguments.
+//! The `duplex-relay` binary: its first stdout line, serving, graceful stop (open WebSockets get
+//! Close 1012), `--allow-origin`, bad arguments.
 
 mod common;
 
@@ -7,7 +8,8 @@ use std::net::SocketAddr;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{TempDir, http_get, within};
+use common::{TempDir, UPGRADE, http_get, read_to_end, within};
+use duplex_relay::protocol::{CLOSE_SERVICE_RESTART, REASON_RESTARTING};
 use futures_util::SinkExt;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -39,7 +41,14 @@ async fn prints_its_url_first_then_serves_until_sigterm() {
     let root = TempDir::new();
     root.write("index.html", b"<h1>from the binary</h1>");
     let child = Command::new(BINARY)
-        .args(["--addr", "127.0.0.1:0", "--test-endpoints", "--root"])
+        .args([
+            "--addr",
+            "127.0.0.1:0",
+            "--test-endpoints",
+            "--allow-origin",
+            "https://friend.example",
+            "--root",
+        ])
         .arg(root.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -90,12 +99,43 @@ async fn prints_its_url_first_then_serves_until_sigterm() {
         Message::text("hello binary")
     );
 
+    for (origin, status) in [
+        ("https://friend.example", 101),
+        ("https://evil.example", 403),
+    ] {
+        let mut headers = UPGRADE.to_vec();
+        headers.push(("Origin", origin));
+        let response = within(http_get(addr, "/chat", &headers)).await;
+        assert_eq!(response.status, status, "{origin}");
+    }
+
+    let (mut chat, _) = within(tokio_tungstenite::connect_async(format!(
+        "ws://{addr}/chat"
+    )))
+    .await
+    .expect("WebSocket handshake");
+    within(chat.send(Message::text(r#"{"type":"join","room":"r","nick":"n"}"#)))
+        .await
+        .expect("join");
+    let welcome = within(futures_util::StreamExt::next(&mut chat)).await;
+    assert!(matches!(welcome, Some(Ok(Message::Text(text))) if text.contains("welcome")));
+
     let pid = running.0.id().to_string();
     let killed = Command::new("kill")
         .args(["-TERM", &pid])
         .status()
         .expect("run kill");
     assert!(killed.success());
+    for ws in [&mut ws, &mut chat] {
+        let (messages, _) = read_to_end(ws).await;
+        match messages.last() {
+            Some(Message::Close(Some(frame))) => {
+                assert_eq!(u16::from(frame.code), CLOSE_SERVICE_RESTART);
+                assert_eq!(frame.reason.as_str(), REASON_RESTARTING);
+            }
+            other => panic!("expected Close 1012, got {other:?}"),
+        }
+    }
     let status = within(tokio::task::spawn_blocking(move || {
         wait_with_limit(&mut running.0)
     }))
@@ -114,6 +154,7 @@ fn bad_arguments_exit_2_with_a_message() {
         &["--addr"],
         &["--addr", "a:1", "--addr", "b:2"],
         &["--root", "/no/such/folder/for/duplex-relay"],
+        &["--allow-origin", "not-an-origin"],
     ] {
         let output = Command::new(BINARY)
             .args(args)

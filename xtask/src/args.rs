@@ -1,7 +1,9 @@
 //! The command line: `cargo xtask <command> [options]`, parsed by hand.
 
 use crate::browsers::Browser;
-use crate::tasks::{demo, test};
+use std::path::PathBuf;
+
+use crate::tasks::{demo, dist, test};
 
 /// The `help` text.
 pub const USAGE: &str = "\
@@ -13,9 +15,16 @@ Commands:
            fails, a test fails or a suite reports nothing.
              --browser chromium|firefox   browser and e2e suites in this browser only
              --skip-checks                skip cargo fmt, cargo clippy and rustdoc
-  demo     Build the echo page and the relay in release mode and serve them until Ctrl-C.
+  demo     Build the pages and the relay in release mode and serve them until Ctrl-C:
+           the chat page at /, the echo page at /www/echo.html.
              --addr ADDR                  listen address (default 127.0.0.1:8080; port 0
                                           picks a free port)
+  dist     Build the pages in release mode into a folder for any static host: index.html,
+           www/ (hidden files left out) and a fresh www/pkg/. Runs wasm-opt -Oz on the wasm
+           when wasm-opt is on PATH or in target/tools/bin, then prints the raw and gzipped
+           size of every .wasm and .js file. The folder is removed and rewritten each run.
+             --out DIR                    output folder (default dist/ in the repository;
+                                          not the repository, one of its parents or www/)
   setup    Install the tools and browsers the tests need; print how to use them by hand.
   help     Print this help.
 
@@ -34,6 +43,8 @@ pub enum Task {
     Test(test::Options),
     /// `cargo xtask demo`.
     Demo(demo::Options),
+    /// `cargo xtask dist`.
+    Dist(dist::Options),
     /// `cargo xtask setup`.
     Setup,
 }
@@ -55,6 +66,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Task, String> {
         "help" | "-h" | "--help" => Ok(Task::Help),
         "test" => parse_test(options).map(Task::Test),
         "demo" => parse_demo(options).map(Task::Demo),
+        "dist" => parse_dist(options).map(Task::Dist),
         "setup" => match options.first() {
             None => Ok(Task::Setup),
             Some(extra) => Err(format!("`setup` takes no options, got `{extra}`")),
@@ -94,6 +106,19 @@ fn parse_demo(args: Vec<String>) -> Result<demo::Options, String> {
         match option.as_str() {
             "--addr" => options.addr = args.value(&option)?,
             _ => return Err(format!("`demo` has no option `{option}`")),
+        }
+    }
+    Ok(options)
+}
+
+/// The options of `dist`.
+fn parse_dist(args: Vec<String>) -> Result<dist::Options, String> {
+    let mut options = dist::Options::default();
+    let mut args = Options::new(args);
+    while let Some(option) = args.next_option()? {
+        match option.as_str() {
+            "--out" => options.out = Some(PathBuf::from(args.value(&option)?)),
+            _ => return Err(format!("`dist` has no option `{option}`")),
         }
     }
     Ok(options)
@@ -201,6 +226,50 @@ mod tests {
                 addr: "127.0.0.1:0".to_owned()
             }))
         );
+    }
+
+    #[test]
+    fn dist_defaults_to_no_out_folder() {
+        assert_eq!(
+            parse_str("dist"),
+            Ok(Task::Dist(dist::Options { out: None }))
+        );
+    }
+
+    #[test]
+    fn dist_takes_an_out_folder_in_both_spellings() {
+        let expected = Ok(Task::Dist(dist::Options {
+            out: Some(PathBuf::from("site/public")),
+        }));
+        assert_eq!(parse_str("dist --out site/public"), expected);
+        assert_eq!(parse_str("dist --out=site/public"), expected);
+        assert_eq!(
+            parse_str("dist --out a --out b"),
+            Ok(Task::Dist(dist::Options {
+                out: Some(PathBuf::from("b")),
+            }))
+        );
+    }
+
+    #[test]
+    fn dist_mistakes_are_reported() {
+        assert_eq!(
+            parse_str("dist --out"),
+            Err("`--out` needs a value".to_owned())
+        );
+        assert_eq!(
+            parse_str("dist --out="),
+            Err("`--out` needs a value".to_owned())
+        );
+        assert_eq!(
+            parse_str("dist --release"),
+            Err("`dist` has no option `--release`".to_owned())
+        );
+        assert_eq!(
+            parse_str("dist site"),
+            Err("unexpected argument `site`".to_owned())
+        );
+        assert_eq!(parse_str("dist --out site --help"), Ok(Task::Help));
     }
 
     #[test]

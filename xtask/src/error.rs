@@ -1,6 +1,7 @@
 //! The error type of every xtask step: one line for the user, then exit status 1.
 
 use std::fmt;
+use std::path::PathBuf;
 
 /// A failure that stops the current command. Its text is shown as `xtask: error: <text>`.
 #[derive(Debug)]
@@ -31,5 +32,63 @@ pub trait Context<T> {
 impl<T, E: fmt::Display> Context<T> for Result<T, E> {
     fn context(self, what: impl FnOnce() -> String) -> Result<T> {
         self.map_err(|cause| Error::new(format!("{}: {cause}", what())))
+    }
+}
+
+/// Why `cargo xtask dist` refuses an output folder. It removes the folder before writing it, so
+/// it must not hold anything else.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutDirError {
+    /// The folder is the repository root.
+    RepositoryRoot(PathBuf),
+    /// The folder contains the repository.
+    ContainsRepository(PathBuf),
+    /// The folder is `www/` or inside it, whose files `dist` copies.
+    InsideWww(PathBuf),
+    /// The folder exists but is not a folder.
+    NotAFolder(PathBuf),
+    /// The folder holds an entry (the second field) that `dist` does not write.
+    NotDistOutput(PathBuf, String),
+}
+
+impl fmt::Display for OutDirError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::RepositoryRoot(dir) => write!(
+                f,
+                "the output folder {} is the repository root; dist removes its output folder \
+                 first, so give it one of its own (the default is dist/)",
+                dir.display()
+            ),
+            Self::ContainsRepository(dir) => write!(
+                f,
+                "the output folder {} contains the repository; dist removes its output folder \
+                 first, so give it one of its own (the default is dist/)",
+                dir.display()
+            ),
+            Self::InsideWww(dir) => write!(
+                f,
+                "the output folder {} is inside www/, whose files dist copies; choose one \
+                 outside it",
+                dir.display()
+            ),
+            Self::NotAFolder(dir) => write!(
+                f,
+                "the output folder {} exists and is not a folder",
+                dir.display()
+            ),
+            Self::NotDistOutput(dir, entry) => write!(
+                f,
+                "the output folder {} holds `{entry}`, which dist does not write; not removing \
+                 it (empty it or choose another --out)",
+                dir.display()
+            ),
+        }
+    }
+}
+
+impl From<OutDirError> for Error {
+    fn from(error: OutDirError) -> Self {
+        Self::new(error.to_string())
     }
 }

@@ -1,4 +1,5 @@
-//! `cargo xtask`: set-up and orchestration for duplex-ws, in plain Rust with no dependencies.
+//! `cargo xtask`: set-up and orchestration for duplex-ws, in plain Rust. Its one dependency is
+//! flate2, for the gzipped sizes `cargo xtask dist` prints.
 //!
 //! `cargo xtask help` lists the commands. Exit status: 0 on success, 1 when something failed,
 //! 2 for a bad command line.
@@ -7,13 +8,17 @@ mod args;
 mod browsers;
 mod error;
 mod lockfile;
+mod outdir;
 mod page;
 mod process;
 mod relay;
 mod report;
+mod sizes;
+mod statics;
 mod suite;
 mod tasks;
 mod tools;
+mod wasm_opt;
 mod workspace;
 
 use std::process::ExitCode;
@@ -43,6 +48,7 @@ fn main() -> ExitCode {
         }
         Task::Test(options) => tasks::test::run_all(&mut workspace, &options),
         Task::Demo(options) => tasks::demo::run(&mut workspace, &options),
+        Task::Dist(options) => tasks::dist::run(&mut workspace, &options),
         Task::Setup => tasks::setup::run(&mut workspace),
     });
     match outcome {

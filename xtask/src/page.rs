@@ -1,26 +1,104 @@
-//! Building the echo page: `examples/echo.rs` to wasm, then wasm-bindgen into `www/pkg/`.
+//! Building the pages: each page's example to wasm, then wasm-bindgen into a `pkg` folder
+//! (`www/pkg/` for the demo and the tests, `<out>/www/pkg/` for `dist`).
 
-use crate::error::{Error, Result};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Context, Error, Result};
 use crate::process::run;
 use crate::tools::{WASM_TARGET, WasmBindgen};
 use crate::workspace::{Profile, Workspace};
 
-/// The example that is the page's Rust code.
-const EXAMPLE: &str = "echo";
+/// One page: its HTML file and the example that is its Rust code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    /// The HTML file, relative to the repository root (and to the relay's root).
+    pub html: &'static str,
+    /// The example (`cargo build --example`); also the name of its bindings (wasm-bindgen
+    /// `--out-name`): `<example>.js` and `<example>_bg.wasm`.
+    pub example: &'static str,
+    /// The cargo features the example requires.
+    pub features: &'static [&'static str],
+}
 
-/// Builds the page in `profile` into `<root>/www/pkg/` (`echo.js` and `echo_bg.wasm`).
+/// Every page, the one served at `/` first.
+pub const PAGES: [Page; 2] = [
+    Page {
+        html: "index.html",
+        example: "chat",
+        features: &["reconnect", "json"],
+    },
+    Page {
+        html: "www/echo.html",
+        example: "echo",
+        features: &[],
+    },
+];
+
+impl Page {
+    /// The page's path on a server that serves the repository root: `/` for `index.html`.
+    pub fn url_path(self) -> String {
+        format!(
+            "/{}",
+            self.html.strip_suffix("index.html").unwrap_or(self.html)
+        )
+    }
+
+    /// The file name of the generated wasm.
+    pub fn wasm_file(self) -> String {
+        format!("{}_bg.wasm", self.example)
+    }
+
+    /// The arguments of `cargo` that build the example for the browser in `profile`.
+    fn cargo_args(self, profile: Profile) -> Vec<String> {
+        let mut args: Vec<String> = ["build", "--package", "duplex-ws", "--target", WASM_TARGET]
+            .into_iter()
+            .chain(profile.cargo_flags().iter().copied())
+            .chain(["--example", self.example])
+            .map(str::to_owned)
+            .collect();
+        if !self.features.is_empty() {
+            args.push("--features".to_owned());
+            args.push(self.features.join(","));
+        }
+        args
+    }
+}
+
+/// Where the demo and the tests serve the bindings from: `<root>/www/pkg/`.
+pub fn pkg_dir(workspace: &Workspace) -> PathBuf {
+    workspace.root().join("www").join("pkg")
+}
+
+/// Builds every page in `profile` and writes their bindings into `out_dir`.
 ///
 /// # Errors
-/// When the wasm build or wasm-bindgen fails.
-pub fn build(workspace: &Workspace, wasm_bindgen: &WasmBindgen, profile: Profile) -> Result<()> {
-    let status = run(workspace
-        .cargo()
-        .args(["build", "--package", "duplex-ws", "--target", WASM_TARGET])
-        .args(profile.cargo_flags())
-        .args(["--example", EXAMPLE]))?;
+/// When a wasm build or wasm-bindgen fails.
+pub fn build_all(
+    workspace: &Workspace,
+    wasm_bindgen: &WasmBindgen,
+    profile: Profile,
+    out_dir: &Path,
+) -> Result<()> {
+    fs::create_dir_all(out_dir).context(|| format!("cannot create {}", out_dir.display()))?;
+    PAGES
+        .into_iter()
+        .try_for_each(|page| build(workspace, wasm_bindgen, profile, page, out_dir))
+}
+
+/// Builds `page`'s example in `profile`, then runs wasm-bindgen on it into `out_dir`.
+fn build(
+    workspace: &Workspace,
+    wasm_bindgen: &WasmBindgen,
+    profile: Profile,
+    page: Page,
+    out_dir: &Path,
+) -> Result<()> {
+    let example = page.example;
+    let status = run(workspace.cargo().args(page.cargo_args(profile)))?;
     if !status.success() {
         return Err(Error::new(format!(
-            "building the {EXAMPLE} example for {WASM_TARGET} failed ({status})"
+            "building the {example} example for {WASM_TARGET} failed ({status})"
         )));
     }
     let wasm = workspace
@@ -28,13 +106,12 @@ pub fn build(workspace: &Workspace, wasm_bindgen: &WasmBindgen, profile: Profile
         .join(WASM_TARGET)
         .join(profile.dir())
         .join("examples")
-        .join(format!("{EXAMPLE}.wasm"));
-    let out_dir = workspace.root().join("www").join("pkg");
+        .join(format!("{example}.wasm"));
     let status = run(workspace
         .command(&wasm_bindgen.cli)
         .args(["--target", "web", "--no-typescript", "--out-dir"])
-        .arg(&out_dir)
-        .args(["--out-name", EXAMPLE])
+        .arg(out_dir)
+        .args(["--out-name", example])
         .arg(&wasm))?;
     if !status.success() {
         return Err(Error::new(format!(
@@ -43,4 +120,53 @@ pub fn build(workspace: &Workspace, wasm_bindgen: &WasmBindgen, profile: Profile
         )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(example: &str) -> Option<Page> {
+        PAGES.into_iter().find(|page| page.example == example)
+    }
+
+    #[test]
+    fn chat_is_at_the_root_and_echo_under_www() {
+        let urls: Vec<_> = PAGES.into_iter().map(Page::url_path).collect();
+        assert_eq!(urls, ["/", "/www/echo.html"]);
+        assert_eq!(page("chat").map(|page| page.html), Some("index.html"));
+    }
+
+    #[test]
+    fn an_index_page_in_a_folder_is_served_at_the_folder() {
+        let page = Page {
+            html: "www/demo/index.html",
+            example: "demo",
+            features: &[],
+        };
+        assert_eq!(page.url_path(), "/www/demo/");
+    }
+
+    #[test]
+    fn the_wasm_is_named_after_the_example() {
+        let wasm = page("chat").map(Page::wasm_file);
+        assert_eq!(wasm.as_deref(), Some("chat_bg.wasm"));
+    }
+
+    #[test]
+    fn chat_is_built_with_its_features_and_echo_without() {
+        let chat = page("chat").map(|page| page.cargo_args(Profile::Release));
+        assert_eq!(
+            chat.as_deref().map(|args| args.join(" ")).as_deref(),
+            Some(
+                "build --package duplex-ws --target wasm32-unknown-unknown --release \
+                 --example chat --features reconnect,json"
+            )
+        );
+        let echo = page("echo").map(|page| page.cargo_args(Profile::Dev));
+        assert_eq!(
+            echo.as_deref().map(|args| args.join(" ")).as_deref(),
+            Some("build --package duplex-ws --target wasm32-unknown-unknown --example echo")
+        );
+    }
 }

@@ -1,6 +1,8 @@
 //! Shared helpers: a relay on 127.0.0.1:0, a WebSocket client, a minimal HTTP client, and a
-//! timeout around every await so a hang fails fast.
+//! timeout around every await so a hang fails fast; `chat` has the chat-protocol client.
 #![allow(dead_code)]
+
+pub mod chat;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -9,11 +11,13 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use duplex_relay::{AppState, Config, app};
+use duplex_relay::{AppState, Config, serve};
 use futures_util::StreamExt;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
@@ -67,12 +71,15 @@ impl Drop for TempDir {
     }
 }
 
-/// A relay served on 127.0.0.1:0 until the test ends.
+/// A relay served on 127.0.0.1:0 with [`duplex_relay::serve`] until the test ends or
+/// [`Relay::stop`].
 #[derive(Debug)]
 pub struct Relay {
     pub addr: SocketAddr,
     pub state: AppState,
     pub root: TempDir,
+    stop: Option<oneshot::Sender<()>>,
+    served: Option<JoinHandle<std::io::Result<()>>>,
 }
 
 impl Relay {
@@ -82,17 +89,69 @@ impl Relay {
     }
 
     pub async fn with_test_endpoints(test_endpoints: bool) -> Self {
+        Self::with_config(Config {
+            test_endpoints,
+            ..Config::default()
+        })
+        .await
+    }
+
+    /// A relay with `config`, its root replaced by a temp dir holding an index.html.
+    pub async fn with_config(config: Config) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        Self::on(listener, config).await
+    }
+
+    /// A relay with `config` on `listener`, its root replaced by a temp dir.
+    pub async fn on(listener: TcpListener, config: Config) -> Self {
         let root = TempDir::new();
         root.write("index.html", b"<!doctype html><title>duplex</title>");
         let state = AppState::new(Config {
             root: root.path().to_owned(),
-            test_endpoints,
+            ..config
         });
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("local addr");
-        let router = app(state.clone());
-        tokio::spawn(async move { axum::serve(listener, router).await });
-        Self { addr, state, root }
+        let (stop, served) = Self::serve(listener, state.clone());
+        Self {
+            addr,
+            state,
+            root,
+            stop: Some(stop),
+            served: Some(served),
+        }
+    }
+
+    fn serve(
+        listener: TcpListener,
+        state: AppState,
+    ) -> (oneshot::Sender<()>, JoinHandle<std::io::Result<()>>) {
+        let (stop, stopped) = oneshot::channel::<()>();
+        let shutdown = async move {
+            if stopped.await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        };
+        (stop, tokio::spawn(serve(listener, state, shutdown)))
+    }
+
+    /// Stops, binds the same port again and serves the same state there.
+    pub async fn restart(&mut self) {
+        self.stop().await.expect("the first run");
+        let listener = TcpListener::bind(self.addr)
+            .await
+            .expect("bind the same port");
+        let (stop, served) = Self::serve(listener, self.state.clone());
+        self.stop = Some(stop);
+        self.served = Some(served);
+    }
+
+    /// Signals the shutdown and waits until `serve` returns.
+    pub async fn stop(&mut self) -> std::io::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let served = self.served.take().expect("stopped once");
+        within(served).await.expect("the serving task")
     }
 
     pub fn ws_url(&self, path: &str) -> String {
@@ -110,11 +169,29 @@ impl Relay {
         path: &str,
         protocols: &[&str],
     ) -> Result<(Ws, tungstenite::handshake::client::Response), tungstenite::Error> {
+        let headers: Vec<(&str, String)> = if protocols.is_empty() {
+            Vec::new()
+        } else {
+            vec![("sec-websocket-protocol", protocols.join(", "))]
+        };
+        let headers: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(name, value)| (*name, value.as_str()))
+            .collect();
+        self.try_ws_with(path, &headers).await
+    }
+
+    /// Opens a WebSocket to `path` with extra request `headers` (e.g. `Origin`).
+    pub async fn try_ws_with(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<(Ws, tungstenite::handshake::client::Response), tungstenite::Error> {
         let mut request = self.ws_url(path).into_client_request()?;
-        if !protocols.is_empty() {
+        for (name, value) in headers {
             request.headers_mut().insert(
-                "sec-websocket-protocol",
-                HeaderValue::from_str(&protocols.join(", ")).expect("protocol header"),
+                tungstenite::http::HeaderName::from_bytes(name.as_bytes()).expect("header name"),
+                HeaderValue::from_str(value).expect("header value"),
             );
         }
         let config = WebSocketConfig::default()
@@ -168,11 +245,17 @@ impl HttpResponse {
     }
 }
 
-/// Sends a GET with `headers` and reads the answer until the server closes the connection
-/// (or, for a `101`, until the end of the headers).
+/// Sends a GET with `headers` (`Host: addr` unless `headers` has a Host) and reads the answer
+/// until the server closes the connection (or, for a `101`, until the end of the headers).
 pub async fn http_get(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> HttpResponse {
     let mut stream = TcpStream::connect(addr).await.expect("connect");
-    let mut request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n");
+    let mut request = format!("GET {path} HTTP/1.1\r\n");
+    if !headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("host"))
+    {
+        request.push_str(&format!("Host: {addr}\r\n"));
+    }
     let upgrading = headers
         .iter()
         .any(|(name, _)| name.eq_ignore_ascii_case("upgrade"));

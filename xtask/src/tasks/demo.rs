@@ -1,5 +1,5 @@
-//! `cargo xtask demo`: build the echo page and the relay in release mode, then serve them in
-//! the foreground.
+//! `cargo xtask demo`: build the pages (chat at `/`, echo at `/www/echo.html`) and the relay in
+//! release mode, then serve them in the foreground.
 
 use crate::error::Result;
 use crate::page;
@@ -30,8 +30,13 @@ impl Default for Options {
 pub fn run(workspace: &mut Workspace, options: &Options) -> Result<bool> {
     heading("tools");
     let wasm_bindgen = tools::ensure_wasm_tools(workspace)?;
-    heading("page");
-    page::build(workspace, &wasm_bindgen, Profile::Release)?;
+    heading("pages");
+    page::build_all(
+        workspace,
+        &wasm_bindgen,
+        Profile::Release,
+        &page::pkg_dir(workspace),
+    )?;
     heading("relay");
     let program = relay::build(workspace, Profile::Release)?;
     let mut command = workspace.command(&program);
@@ -40,10 +45,15 @@ pub fn run(workspace: &mut Workspace, options: &Options) -> Result<bool> {
         .arg(workspace.root());
     let relay = Relay::start(command, &Output::Terminal)?;
     println!("{}", relay.url());
-    say(format!(
-        "Open {} in a browser (Ctrl-C stops the relay)",
-        relay.url()
-    ));
+    for page in page::PAGES {
+        say(format!(
+            "{} page: {}{}",
+            page.example,
+            relay.url(),
+            page.url_path()
+        ));
+    }
+    say("Open them in a browser (Ctrl-C stops the relay)");
     let status = relay.wait()?;
     Ok(status.success())
 }

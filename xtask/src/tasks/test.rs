@@ -129,9 +129,15 @@ pub fn run_all(workspace: &mut Workspace, options: &Options) -> Result<bool> {
     heading("end-to-end tests");
     let started = Instant::now();
     if workspace.has_e2e() {
-        let outcome = match page::build(workspace, &wasm_bindgen, Profile::Dev) {
+        let built = page::build_all(
+            workspace,
+            &wasm_bindgen,
+            Profile::Dev,
+            &page::pkg_dir(workspace),
+        );
+        let outcome = match built {
             Ok(()) => run_e2e(workspace, &ready),
-            Err(error) => Outcome::not_run(format!("cannot build the page: {error}")),
+            Err(error) => Outcome::not_run(format!("cannot build the pages: {error}")),
         };
         report.suite("e2e", SuiteState::Ran(outcome));
         report.timing("e2e", started.elapsed());

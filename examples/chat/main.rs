@@ -1,0 +1,506 @@
+//! The chat page (`index.html`): pick a nickname and a room, and chat, with text and images.
+//!
+//! It shows the crate's reconnecting socket at work: the connection panel follows its states (with the
+//! backoff countdown), a dropped link or a restarted relay is survived without losing or repeating a
+//! message, and received images stay `Blob`s shown through object URLs. Protocol: docs/protocol.md.
+
+mod ledger;
+mod protocol;
+mod view;
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::rc::{Rc, Weak};
+use std::time::Duration;
+
+use duplex_ws::{
+    Backoff, BinaryType, ConnectionState, Endpoint, Heartbeat, Message, ReconnectOptions,
+    ReconnectingWebSocket, SendStatus, Subscription,
+};
+use gloo_timers::callback::Interval;
+use ledger::{Ledger, Pending};
+use protocol::{ImageMeta, Incoming, Outgoing};
+use view::{Body, View};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Blob, ClipboardEvent, Event, Location};
+
+/// The largest image the relay accepts.
+const MAX_IMAGE_BYTES: f64 = 2_097_152.0;
+const IMAGE_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+
+struct App {
+    me: Weak<App>,
+    view: View,
+    server: String,
+    /// A secret per page load: the relay lets a reconnect with it take over our nickname.
+    session: String,
+    next_id: Cell<u64>,
+    chat: RefCell<Option<Chat>>,
+}
+
+/// One joined room: the socket, its handlers, and the exactly-once bookkeeping.
+struct Chat {
+    socket: ReconnectingWebSocket,
+    nick: String,
+    room: String,
+    /// A welcome arrived on the current connection.
+    joined: Cell<bool>,
+    ledger: RefCell<Ledger>,
+    /// Announced images whose binary frame is still to come, in order.
+    images: RefCell<VecDeque<ImageMeta>>,
+    /// When the current backoff ends (`Date.now()` ms), for the countdown.
+    retry_at: Cell<Option<f64>>,
+    _handlers: Vec<Subscription>,
+    _ticker: Interval,
+}
+
+/// DOM listeners, kept for the page's life.
+type DomListener = Closure<dyn FnMut(Event)>;
+
+thread_local! {
+    static PAGE: RefCell<Option<(Rc<App>, Vec<DomListener>)>> = const { RefCell::new(None) };
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen(start)]
+pub fn start() -> Result<(), JsValue> {
+    let window = web_sys::window().ok_or("no window")?;
+    let document = window.document().ok_or("no document")?;
+    let location = window.location();
+    let view = View::new(&document)?;
+    if let Some(room) = query(&location, "room") {
+        view.room.set_value(&room);
+    }
+    let app = Rc::new_cyclic(|me| App {
+        me: me.clone(),
+        view,
+        server: default_server(&location),
+        session: format!("{:x}", js_sys::Math::random().to_bits()),
+        next_id: Cell::new(0),
+        chat: RefCell::new(None),
+    });
+    app.view.status("closed", "");
+    let listeners = vec![
+        listen(&app, "join-form", "submit", |app, _| app.join())?,
+        listen(&app, "send-form", "submit", |app, _| app.send_text())?,
+        listen(&app, "disconnect-form", "submit", |app, _| app.disconnect())?,
+        listen(&app, "reconnect", "click", |app, _| app.reconnect())?,
+        listen(&app, "image-input", "change", |app, _| {
+            app.send_picked_image()
+        })?,
+        listen(&app, "message-input", "paste", App::paste)?,
+    ];
+    PAGE.with(|page| *page.borrow_mut() = Some((app, listeners)));
+    Ok(())
+}
+
+fn query(location: &Location, name: &str) -> Option<String> {
+    let search = location.search().ok()?;
+    web_sys::UrlSearchParams::new_with_str(&search)
+        .ok()?
+        .get(name)
+        .filter(|value| !value.is_empty())
+}
+
+/// `?server=` if given, else `/chat` on this page's origin (ws or wss after the page's scheme).
+fn default_server(location: &Location) -> String {
+    if let Some(server) = query(location, "server") {
+        return server;
+    }
+    match (location.protocol(), location.host()) {
+        (Ok(scheme), Ok(host)) if !host.is_empty() => {
+            let ws = if scheme == "https:" { "wss" } else { "ws" };
+            format!("{ws}://{host}/chat")
+        }
+        _ => "ws://127.0.0.1:8080/chat".to_owned(),
+    }
+}
+
+/// Calls `action` on `kind` events of element `id`; form submissions do not reload the page.
+fn listen(
+    app: &Rc<App>,
+    id: &str,
+    kind: &str,
+    action: fn(&App, Event),
+) -> Result<DomListener, JsValue> {
+    let target = app
+        .view
+        .element_by_id(id)
+        .ok_or_else(|| JsValue::from(format!("#{id} is missing")))?;
+    let app = Rc::downgrade(app);
+    let submit = kind == "submit";
+    let listener = Closure::<dyn FnMut(Event)>::new(move |event: Event| {
+        if submit {
+            event.prevent_default();
+        }
+        if let Some(app) = app.upgrade() {
+            action(&app, event);
+        }
+    });
+    target.add_event_listener_with_callback(kind, listener.as_ref().unchecked_ref())?;
+    Ok(listener)
+}
+
+impl App {
+    fn join(&self) {
+        let (nick, room) = (
+            self.view.nick.value().trim().to_owned(),
+            self.view.room.value().trim().to_owned(),
+        );
+        if nick.is_empty() || room.is_empty() {
+            return self.view.notice("Pick a nickname and a room.");
+        }
+        // Leaving the old room: dropping its socket closes it, and its handlers and timers go with it.
+        drop(self.chat.take());
+        self.view.clear();
+        self.view.notice("");
+        let server = self.server.clone();
+        let options = ReconnectOptions::new()
+            .binary_type(BinaryType::Blob)
+            .backoff(
+                Backoff::default()
+                    .min_delay(Duration::from_millis(250))
+                    .max_delay(Duration::from_secs(5)),
+            )
+            .connect_timeout(Some(Duration::from_secs(5)))
+            .heartbeat(Some(Heartbeat::new(
+                r#"{"type":"ping"}"#,
+                Duration::from_secs(15),
+                Duration::from_secs(40),
+            )));
+        let socket = match ReconnectingWebSocket::connect_with(
+            move || Endpoint::new(server.clone()),
+            options,
+        ) {
+            Ok(socket) => socket,
+            Err(error) => return self.view.notice(&error.to_string()),
+        };
+        let mut hello = self.callback(|app, ()| app.hello());
+        let handlers = vec![
+            socket.on_open(move || hello(())),
+            socket.on_message(self.callback(App::received)),
+            socket.on_state(self.callback(|app, state| app.state_changed(&state))),
+            socket.on_close(self.callback(|app, _| app.left())),
+        ];
+        let me = self.me.clone();
+        let ticker = Interval::new(250, move || {
+            if let Some(app) = me.upgrade() {
+                app.tick();
+            }
+        });
+        self.chat.replace(Some(Chat {
+            socket,
+            nick,
+            room,
+            joined: Cell::new(false),
+            ledger: RefCell::new(Ledger::default()),
+            images: RefCell::new(VecDeque::new()),
+            retry_at: Cell::new(None),
+            _handlers: handlers,
+            _ticker: ticker,
+        }));
+        self.state_changed(&ConnectionState::Connecting { attempt: 0 });
+    }
+
+    /// A socket handler that reaches the page without keeping it alive.
+    fn callback<T>(&self, f: impl Fn(&App, T) + 'static) -> impl FnMut(T) + 'static {
+        let me = self.me.clone();
+        move |value| {
+            if let Some(app) = me.upgrade() {
+                f(&app, value);
+            }
+        }
+    }
+
+    /// Every new connection starts by joining.
+    fn hello(&self) {
+        let chat = self.chat.borrow();
+        let Some(chat) = chat.as_ref() else { return };
+        chat.joined.set(false);
+        chat.images.borrow_mut().clear();
+        let join = Outgoing::Join {
+            room: &chat.room,
+            nick: &chat.nick,
+            session: &self.session,
+        };
+        self.transmit(chat, &[join], None);
+    }
+
+    fn left(&self) {
+        if let Some(chat) = self.chat.borrow().as_ref() {
+            chat.joined.set(false);
+        }
+    }
+
+    fn received(&self, message: Message) {
+        match message {
+            Message::Text(text) => match Message::Text(text).decode_json::<Incoming>() {
+                Ok(incoming) => self.incoming(incoming),
+                Err(error) => self.view.notice(&format!("The relay sent {error}")),
+            },
+            Message::Blob(blob) => self.image_bytes(&blob),
+            Message::Binary(bytes) => {
+                // Only with another binary type; shown the same way.
+                if let Ok(blob) = blob_of(&bytes) {
+                    self.image_bytes(&blob);
+                }
+            }
+        }
+    }
+
+    fn incoming(&self, incoming: Incoming) {
+        let chat = self.chat.borrow();
+        let Some(chat) = chat.as_ref() else { return };
+        match incoming {
+            Incoming::Welcome { members, history } => {
+                self.view.set_members(members);
+                for entry in history {
+                    self.show(chat, entry);
+                }
+                chat.joined.set(true);
+                self.view.notice("");
+                // Everything not yet acknowledged goes (again) now, oldest first.
+                for pending in chat.ledger.borrow().pending() {
+                    self.send_pending(chat, &pending);
+                }
+            }
+            Incoming::Joined { nick } => self.view.member(&nick, true),
+            Incoming::Left { nick } => self.view.member(&nick, false),
+            Incoming::Error { code, message } => {
+                self.view.notice(&format!("{message} ({code})"));
+            }
+            other => self.show(chat, other),
+        }
+        self.tick();
+    }
+
+    /// A broadcast message or image announcement: shown once, whatever the reconnects.
+    fn show(&self, chat: &Chat, incoming: Incoming) {
+        match incoming {
+            Incoming::Message(said) => {
+                let arrival = chat
+                    .ledger
+                    .borrow_mut()
+                    .arrived(&chat.nick, &said.from, &said.id);
+                if arrival.acknowledged {
+                    self.view.acknowledged(&said.id, said.ts);
+                } else if arrival.new {
+                    self.view
+                        .message(&said.from, said.ts, Body::Text(&said.text));
+                }
+            }
+            Incoming::Image(meta) => chat.images.borrow_mut().push_back(meta),
+            _ => {}
+        }
+    }
+
+    fn image_bytes(&self, blob: &Blob) {
+        let chat = self.chat.borrow();
+        let Some(chat) = chat.as_ref() else { return };
+        let Some(meta) = chat.images.borrow_mut().pop_front() else {
+            return self
+                .view
+                .notice("The relay sent an image nobody announced.");
+        };
+        let arrival = chat
+            .ledger
+            .borrow_mut()
+            .arrived(&chat.nick, &meta.from, &meta.id);
+        if arrival.acknowledged {
+            self.view.acknowledged(&meta.id, meta.ts);
+        } else if arrival.new {
+            self.view.message(&meta.from, meta.ts, Body::Image(blob));
+        }
+        self.tick();
+    }
+
+    fn send_text(&self) {
+        let text = self.view.input.value();
+        if text.trim().is_empty() {
+            return;
+        }
+        self.view.input.set_value("");
+        self.queue(|id| Pending::Say {
+            id,
+            text: text.clone(),
+        });
+    }
+
+    fn send_picked_image(&self) {
+        let file = self.view.image_input.files().and_then(|files| files.get(0));
+        self.view.image_input.set_value("");
+        if let Some(file) = file {
+            self.send_image(file.into());
+        }
+    }
+
+    fn paste(&self, event: Event) {
+        let Some(data) = event
+            .dyn_ref::<ClipboardEvent>()
+            .and_then(ClipboardEvent::clipboard_data)
+        else {
+            return;
+        };
+        let Some(file) = data.files().and_then(|files| files.get(0)) else {
+            return;
+        };
+        event.prevent_default();
+        self.send_image(file.into());
+    }
+
+    fn send_image(&self, blob: Blob) {
+        let mime = blob.type_();
+        if !IMAGE_TYPES.contains(&mime.as_str()) {
+            return self.view.notice("Images must be PNG, JPEG, GIF or WebP.");
+        }
+        if blob.size() > MAX_IMAGE_BYTES {
+            return self.view.notice("Images can be at most 2 MiB.");
+        }
+        self.queue(|id| Pending::Image { id, mime, blob });
+    }
+
+    /// Shows a message of ours at once, keeps it until acknowledged, and sends it if joined.
+    fn queue(&self, make: impl FnOnce(String) -> Pending) {
+        let chat = self.chat.borrow();
+        let Some(chat) = chat.as_ref() else {
+            return self.view.notice("Join a room first.");
+        };
+        let id = format!("{}-{}", self.session, self.next_id.get());
+        self.next_id.set(self.next_id.get() + 1);
+        let pending = make(id);
+        let body = match &pending {
+            Pending::Say { text, .. } => Body::Text(text),
+            Pending::Image { blob, .. } => Body::Image(blob),
+        };
+        self.view.pending(pending.id(), &chat.nick, body);
+        chat.ledger.borrow_mut().add(pending.clone());
+        if chat.joined.get() {
+            self.send_pending(chat, &pending);
+        }
+        self.tick();
+    }
+
+    fn send_pending(&self, chat: &Chat, pending: &Pending) {
+        match pending {
+            Pending::Say { id, text } => self.transmit(chat, &[Outgoing::Say { id, text }], None),
+            Pending::Image { id, mime, blob } => {
+                let announce = Outgoing::Image {
+                    id,
+                    mime,
+                    size: blob.size() as u64,
+                };
+                self.transmit(chat, &[announce], Some(blob));
+            }
+        }
+    }
+
+    /// Sends frames on the open socket. Chat frames must follow the join on the same connection, so none
+    /// may wait in the socket's own outbox (it is flushed before the join); the ledger re-sends them.
+    fn transmit(&self, chat: &Chat, frames: &[Outgoing<'_>], blob: Option<&Blob>) {
+        let messages = frames
+            .iter()
+            .map(Message::json)
+            .collect::<Result<Vec<_>, _>>();
+        let mut messages = match messages {
+            Ok(messages) => messages,
+            Err(error) => return self.view.notice(&error.to_string()),
+        };
+        messages.extend(blob.cloned().map(Message::Blob));
+        for message in &messages {
+            match chat.socket.send(message) {
+                Ok(SendStatus::Sent) => {}
+                Ok(SendStatus::Queued { .. }) => {
+                    drop(chat.socket.take_unsent());
+                    return;
+                }
+                Err(error) => return self.view.notice(&error.to_string()),
+            }
+        }
+    }
+
+    fn disconnect(&self) {
+        let chat = self.chat.borrow();
+        let Some(chat) = chat.as_ref() else { return };
+        let code = self.view.close_code.value().trim().parse::<u16>();
+        let Ok(code) = code else {
+            return self
+                .view
+                .notice("The close code must be a number: 1000 or 3000-4999.");
+        };
+        if let Err(error) = chat
+            .socket
+            .close_with(code, &self.view.close_reason.value())
+        {
+            self.view.notice(&error.to_string());
+        }
+    }
+
+    fn reconnect(&self) {
+        let chat = self.chat.borrow();
+        match chat.as_ref() {
+            Some(chat) => {
+                if let Err(error) = chat.socket.reconnect() {
+                    self.view.notice(&error.to_string());
+                }
+            }
+            None => self.view.notice("Join a room first."),
+        }
+    }
+
+    fn state_changed(&self, state: &ConnectionState) {
+        if let Some(chat) = self.chat.borrow().as_ref() {
+            chat.retry_at.set(match state {
+                ConnectionState::Backoff { delay, .. } => {
+                    Some(js_sys::Date::now() + delay.as_secs_f64() * 1000.0)
+                }
+                _ => None,
+            });
+        }
+        self.tick();
+    }
+
+    /// Refreshes the connection panel: state (with the countdown), outbox, buffered amount.
+    fn tick(&self) {
+        let chat = self.chat.borrow();
+        let Some(chat) = chat.as_ref() else {
+            return self.view.status("closed", "");
+        };
+        let socket = chat.socket.socket();
+        match chat.socket.state() {
+            ConnectionState::Connecting { attempt: 0 } => self.view.status("connecting", ""),
+            ConnectionState::Connecting { attempt } => {
+                self.view
+                    .status("reconnecting", &format!("(attempt {attempt})"));
+            }
+            ConnectionState::Open => {
+                let state = socket.as_ref().map_or("open", |s| s.ready_state().as_str());
+                let detail = if chat.joined.get() {
+                    format!("· {} in {}", chat.nick, chat.room)
+                } else {
+                    "· joining".to_owned()
+                };
+                self.view.status(state, &detail);
+            }
+            ConnectionState::Backoff { attempt, .. } => {
+                let left = chat
+                    .retry_at
+                    .get()
+                    .map_or(0.0, |at| (at - js_sys::Date::now()).max(0.0) / 1000.0);
+                self.view.status(
+                    "reconnecting",
+                    &format!("in {left:.1} s (attempt {attempt})"),
+                );
+            }
+            ConnectionState::Closed { info } => self.view.status("closed", &format!("({info})")),
+        }
+        let buffered = socket.map_or(0, |s| s.buffered_amount());
+        self.view
+            .counters(chat.ledger.borrow().pending_count(), buffered);
+    }
+}
+
+/// Bytes as a Blob, to show like a received one.
+fn blob_of(bytes: &[u8]) -> Result<Blob, JsValue> {
+    let array = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    Blob::new_with_u8_array_sequence(&array)
+}

@@ -1,0 +1,344 @@
+//! `GET /chat`: one connection of the chat protocol ([`crate::protocol`]): the rate limit,
+//! the abuse rules, the pending image, and the outgoing queue that the rooms fill.
+
+use std::ops::ControlFlow;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::response::Response;
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::{mpsc, watch};
+
+use crate::AppState;
+use crate::bucket::TokenBucket;
+use crate::protocol::{
+    BAD_REQUEST_LIMIT, CLOSE_POLICY_VIOLATION, CLOSE_SERVICE_RESTART, CLOSE_TRY_AGAIN_LATER,
+    ClientMessage, ErrorCode, FLOOD_LIMIT, MAX_IMAGE_BYTES, MAX_TEXT_FRAME_BYTES, QUEUE_FRAMES,
+    RATE_BURST, RATE_PER_SECOND, REASON_BAD_REQUESTS, REASON_FLOODING, REASON_RESTARTING,
+    REASON_TOO_BIG, REASON_TOO_SLOW, Rejection, ServerMessage,
+};
+use crate::rooms::{Content, Peer};
+
+/// The transport's message and frame limit: a little above the largest frame the protocol
+/// allows, so that the relay itself sees an oversized frame and closes with 1008 (tungstenite
+/// would end the connection with an error instead).
+const MAX_WS_MESSAGE: usize = MAX_IMAGE_BYTES + 64 * 1024;
+
+/// How long a close started by the relay waits to send its Close frame, and then for the
+/// client's.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub(crate) async fn chat(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
+    ws.max_message_size(MAX_WS_MESSAGE)
+        .max_frame_size(MAX_WS_MESSAGE)
+        .on_upgrade(move |socket| async move {
+            let tracker = state.tracker().clone();
+            tracker.run(connection(state, socket)).await;
+        })
+}
+
+/// Runs one connection: reads and answers the client, writes what the rooms queue for it, and
+/// closes it when the relay or the rooms ask.
+async fn connection(state: AppState, socket: WebSocket) {
+    let (mut sink, mut stream) = socket.split();
+    let (outbox, mut queued) = mpsc::channel(QUEUE_FRAMES);
+    let (kick, mut kicked) = watch::channel(None);
+    let peer = Peer::new(state.rooms().next_peer_id(), outbox, kick);
+    let mut session = Session::new(state.clone(), peer);
+    let closing = tokio::select! {
+        closing = session.read(&mut stream) => closing,
+        () = write(&mut sink, &mut queued) => None,
+        closing = close_requested(&mut kicked) => Some(closing),
+        () = state.stopping() => Some(close_frame(CLOSE_SERVICE_RESTART, REASON_RESTARTING)),
+    };
+    if closing
+        .as_ref()
+        .is_some_and(|frame| frame.code == CLOSE_SERVICE_RESTART)
+    {
+        // Everyone is being closed: a `left` for each would only be noise before the 1012.
+        session.leave_quietly();
+    }
+    // Leave first, so the others hear of it before the closing handshake ends.
+    drop(session);
+    if let Some(frame) = closing {
+        close(sink, stream, queued, frame).await;
+    }
+}
+
+/// Writes queued frames in order, flushing whenever the queue is empty; returns when a write
+/// fails.
+async fn write(sink: &mut SplitSink<WebSocket, Message>, queued: &mut mpsc::Receiver<Message>) {
+    while let Some(message) = queued.recv().await {
+        if sink.feed(message).await.is_err() {
+            return;
+        }
+        if queued.is_empty() && sink.flush().await.is_err() {
+            return;
+        }
+    }
+}
+
+/// The Close frame the rooms asked for (replaced, too slow).
+async fn close_requested(kicked: &mut watch::Receiver<Option<CloseFrame>>) -> CloseFrame {
+    let frame = kicked
+        .wait_for(Option::is_some)
+        .await
+        .ok()
+        .and_then(|frame| frame.clone());
+    match frame {
+        Some(frame) => frame,
+        // The sender lives in the peer, which outlives this wait.
+        None => std::future::pending().await,
+    }
+}
+
+/// Sends what is still queued (unless the client is too slow to take it), then `frame`, then
+/// waits for the client's Close; each step bounded by [`CLOSE_TIMEOUT`].
+async fn close(
+    mut sink: SplitSink<WebSocket, Message>,
+    mut stream: SplitStream<WebSocket>,
+    mut queued: mpsc::Receiver<Message>,
+    frame: CloseFrame,
+) {
+    let flush_queue = frame.code != CLOSE_TRY_AGAIN_LATER;
+    let send = async {
+        if flush_queue {
+            while let Ok(message) = queued.try_recv() {
+                sink.feed(message).await?;
+            }
+        }
+        sink.send(Message::Close(Some(frame))).await
+    };
+    if !matches!(tokio::time::timeout(CLOSE_TIMEOUT, send).await, Ok(Ok(()))) {
+        return;
+    }
+    let drain = async { while let Some(Ok(_)) = stream.next().await {} };
+    let _ = tokio::time::timeout(CLOSE_TIMEOUT, drain).await;
+}
+
+fn close_frame(code: u16, reason: &'static str) -> CloseFrame {
+    CloseFrame {
+        code,
+        reason: Utf8Bytes::from_static(reason),
+    }
+}
+
+fn policy_violation(reason: &'static str) -> ControlFlow<CloseFrame> {
+    ControlFlow::Break(close_frame(CLOSE_POLICY_VIOLATION, reason))
+}
+
+/// An image announced and waiting for its binary frame.
+#[derive(Debug)]
+struct Announced {
+    id: String,
+    mime: String,
+    size: u64,
+}
+
+/// Membership of a room; leaving it when dropped (the others hear `left` if `announce`).
+#[must_use = "the connection leaves the room when this is dropped"]
+#[derive(Debug)]
+struct Membership {
+    state: AppState,
+    room: String,
+    peer: u64,
+    announce: bool,
+}
+
+impl Drop for Membership {
+    fn drop(&mut self) {
+        self.state
+            .rooms()
+            .leave(&self.room, self.peer, self.announce);
+    }
+}
+
+/// What the relay knows about one client: its room, its pending image, its rate and its
+/// misdeeds.
+#[derive(Debug)]
+struct Session {
+    state: AppState,
+    peer: Peer,
+    joined: Option<Membership>,
+    pending: Option<Announced>,
+    bucket: TokenBucket,
+    rate_limited: u32,
+    bad_requests: u32,
+}
+
+impl Session {
+    fn new(state: AppState, peer: Peer) -> Self {
+        Self {
+            state,
+            peer,
+            joined: None,
+            pending: None,
+            bucket: TokenBucket::new(RATE_PER_SECOND, RATE_BURST),
+            rate_limited: 0,
+            bad_requests: 0,
+        }
+    }
+
+    /// Makes leaving the room (when this is dropped) silent: no `left` for the others.
+    fn leave_quietly(&mut self) {
+        if let Some(joined) = &mut self.joined {
+            joined.announce = false;
+        }
+    }
+
+    /// Handles frames until the client goes away (`None`) or must be closed (the frame to
+    /// close with).
+    async fn read(&mut self, stream: &mut SplitStream<WebSocket>) -> Option<CloseFrame> {
+        // A received Close is answered by tungstenite on the next read, which then ends.
+        while let Some(Ok(message)) = stream.next().await {
+            let flow = match message {
+                Message::Text(text) => self.on_text(&text),
+                Message::Binary(bytes) => self.on_binary(bytes),
+                Message::Ping(_) | Message::Pong(_) | Message::Close(_) => {
+                    ControlFlow::Continue(())
+                }
+            };
+            if let ControlFlow::Break(frame) = flow {
+                return Some(frame);
+            }
+        }
+        None
+    }
+
+    fn on_text(&mut self, text: &str) -> ControlFlow<CloseFrame> {
+        if text.len() > MAX_TEXT_FRAME_BYTES {
+            return policy_violation(REASON_TOO_BIG);
+        }
+        if let Some(image) = self.pending.take() {
+            self.bad(Rejection::new(
+                ErrorCode::ExpectedBinary,
+                format!(
+                    "expected the binary frame of image {:?}, got a text frame: the image was dropped",
+                    image.id
+                ),
+            ))?;
+        }
+        if !self.bucket.take() {
+            self.rate_limited += 1;
+            if self.rate_limited >= FLOOD_LIMIT {
+                return policy_violation(REASON_FLOODING);
+            }
+            self.reply(&ServerMessage::from(Rejection::new(
+                ErrorCode::RateLimited,
+                format!("over {RATE_PER_SECOND} frames a second: this one was dropped"),
+            )));
+            return ControlFlow::Continue(());
+        }
+        match ClientMessage::parse(text) {
+            Ok(message) => self.handle(message),
+            Err(rejection) => self.bad(rejection),
+        }
+    }
+
+    fn handle(&mut self, message: ClientMessage) -> ControlFlow<CloseFrame> {
+        match message {
+            ClientMessage::Ping => {
+                self.reply(&ServerMessage::Pong);
+                ControlFlow::Continue(())
+            }
+            ClientMessage::Join {
+                room,
+                nick,
+                session,
+            } => {
+                if let Some(joined) = &self.joined {
+                    let message = format!("already joined room {}", joined.room);
+                    return self.bad(Rejection::new(ErrorCode::AlreadyJoined, message));
+                }
+                let rooms = self.state.rooms();
+                match rooms.join(&room, &nick, session.as_deref(), &self.peer) {
+                    Ok(()) => {
+                        self.joined = Some(Membership {
+                            state: self.state.clone(),
+                            room,
+                            peer: self.peer.id(),
+                            announce: true,
+                        });
+                        ControlFlow::Continue(())
+                    }
+                    Err(rejection) => self.bad(rejection),
+                }
+            }
+            ClientMessage::Say { id, text } => self.post(id, Content::Text(text)),
+            ClientMessage::Image { id, mime, size } => {
+                if self.joined.is_none() {
+                    return self.bad(not_joined());
+                }
+                self.pending = Some(Announced { id, mime, size });
+                ControlFlow::Continue(())
+            }
+        }
+    }
+
+    fn on_binary(&mut self, bytes: Bytes) -> ControlFlow<CloseFrame> {
+        if bytes.len() > MAX_IMAGE_BYTES {
+            return policy_violation(REASON_TOO_BIG);
+        }
+        let Some(image) = self.pending.take() else {
+            return self.bad(Rejection::new(
+                ErrorCode::UnexpectedBinary,
+                "a binary frame must come right after an image announcement",
+            ));
+        };
+        if bytes.len() as u64 != image.size {
+            return self.bad(Rejection::new(
+                ErrorCode::SizeMismatch,
+                format!(
+                    "image {:?} was announced as {} bytes, got {}: it was dropped",
+                    image.id,
+                    image.size,
+                    bytes.len()
+                ),
+            ));
+        }
+        let content = Content::Image {
+            mime: image.mime,
+            bytes,
+        };
+        self.post(image.id, content)
+    }
+
+    fn post(&mut self, id: String, content: Content) -> ControlFlow<CloseFrame> {
+        let Some(joined) = &self.joined else {
+            return self.bad(not_joined());
+        };
+        match self
+            .state
+            .rooms()
+            .post(&joined.room, &self.peer, id, content)
+        {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(rejection) => self.bad(rejection),
+        }
+    }
+
+    /// Answers a bad request with its error, or closes the connection on the
+    /// [`BAD_REQUEST_LIMIT`]th.
+    fn bad(&mut self, rejection: Rejection) -> ControlFlow<CloseFrame> {
+        self.bad_requests += 1;
+        if self.bad_requests >= BAD_REQUEST_LIMIT {
+            return policy_violation(REASON_BAD_REQUESTS);
+        }
+        self.reply(&ServerMessage::from(rejection));
+        ControlFlow::Continue(())
+    }
+
+    /// Queues an answer for this client alone; a client too slow to take it is closed.
+    fn reply(&self, message: &ServerMessage) {
+        if !self.peer.queue(&[Message::Text(message.to_json().into())]) {
+            self.peer.kick(CLOSE_TRY_AGAIN_LATER, REASON_TOO_SLOW);
+        }
+    }
+}
+
+fn not_joined() -> Rejection {
+    Rejection::new(ErrorCode::NotJoined, "join a room first")
+}
