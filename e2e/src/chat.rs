@@ -248,6 +248,22 @@ impl ChatTab {
             .await
     }
 
+    /// Resizes the window to `width`×`height` CSS pixels (a phone, say) and tells whether the page then
+    /// fits its width: no horizontal scrolling.
+    ///
+    /// # Errors
+    /// WebDriver errors.
+    pub async fn fits_width(&self, width: u32, height: u32) -> Result<bool, Error> {
+        wait::command(
+            "resize the window",
+            self.session.client().set_window_size(width, height),
+        )
+        .await?;
+        self.session
+            .read("return document.documentElement.scrollWidth <= window.innerWidth;")
+            .await
+    }
+
     /// Saves a screenshot as `<root>/target/e2e/<name>.png`.
     ///
     /// # Errors

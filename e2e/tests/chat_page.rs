@@ -11,6 +11,7 @@
 //!   show `reconnecting`, messages typed meanwhile wait in the outbox, and after the pages reconnect on
 //!   their own every message, old and new, is shown exactly once on both sides
 //! - [x] screenshots `target/e2e/chat-<browser>-alice.png` and `-bob.png`; no page errors
+//! - [x] at 390×844 (a phone) the page fits its width: screenshot `chat-<browser>-phone.png`
 
 use std::time::Duration;
 
@@ -140,6 +141,13 @@ async fn two_people_chat_and_survive_a_relay_restart_seeing_every_message_once()
             .expect("a screenshot");
         eprintln!("screenshot: {}", shot.display());
     }
+    assert!(
+        bob.fits_width(390, 844).await.expect("resize"),
+        "on a phone-sized window the page should not scroll sideways"
+    );
+    bob.screenshot(&format!("chat-{}-phone", setup.browser))
+        .await
+        .expect("a phone-sized screenshot");
     alice.finish().await.expect("no page errors for alice");
     bob.finish().await.expect("no page errors for bob");
 }
