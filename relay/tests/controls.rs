@@ -224,11 +224,12 @@ async fn refuse_answers_503_to_every_upgrade_until_it_ends() {
 #[tokio::test]
 async fn refuse_window_expires() {
     let relay = Relay::start().await;
-    let started = Instant::now();
     relay.json("/test/refuse?ms=1000").await;
+    // The window started before the answer came back, so it is over 1 s after the answer.
+    let answered = Instant::now();
     assert!(relay.try_ws("/echo", &[]).await.is_err());
     // The window ends on a timer: there is no event to await instead.
-    tokio::time::sleep_until((started + Duration::from_millis(1000)).into()).await;
+    tokio::time::sleep_until((answered + Duration::from_millis(1000)).into()).await;
     relay.ws("/echo").await;
 }
 
