@@ -25,6 +25,12 @@ Commands:
            size of every .wasm and .js file. The folder is removed and rewritten each run.
              --out DIR                    output folder (default dist/ in the repository;
                                           not the repository, one of its parents or www/)
+  size     Build the minimal echo client three ways (callback layer, async layer,
+           reconnect), the chat page and the same client written with gloo-net, each in
+           release mode through wasm-bindgen and wasm-opt -Oz; print the raw and gzipped size
+           of each wasm and JS glue with the targets, and write them into BENCHMARKS.md (the
+           Size section) and target/size/. Installs wasm-opt when missing (npm's binaryen
+           under target/tools/binaryen, else Debian's binaryen as root).
   setup    Install the tools and browsers the tests need; print how to use them by hand.
   help     Print this help.
 
@@ -47,6 +53,8 @@ pub enum Task {
     Dist(dist::Options),
     /// `cargo xtask setup`.
     Setup,
+    /// `cargo xtask size`.
+    Size,
 }
 
 /// Parses the arguments after `cargo xtask`.
@@ -70,6 +78,10 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Task, String> {
         "setup" => match options.first() {
             None => Ok(Task::Setup),
             Some(extra) => Err(format!("`setup` takes no options, got `{extra}`")),
+        },
+        "size" => match options.first() {
+            None => Ok(Task::Size),
+            Some(extra) => Err(format!("`size` takes no options, got `{extra}`")),
         },
         other => Err(format!("unknown command `{other}`")),
     }
@@ -270,6 +282,30 @@ mod tests {
             Err("unexpected argument `site`".to_owned())
         );
         assert_eq!(parse_str("dist --out site --help"), Ok(Task::Help));
+    }
+
+    #[test]
+    fn size_takes_no_options() {
+        assert_eq!(parse_str("size"), Ok(Task::Size));
+        assert_eq!(parse_str("size --help"), Ok(Task::Help));
+        assert_eq!(
+            parse_str("size --out target/x"),
+            Err("`size` takes no options, got `--out`".to_owned())
+        );
+        assert_eq!(
+            parse_str("size chat"),
+            Err("`size` takes no options, got `chat`".to_owned())
+        );
+    }
+
+    #[test]
+    fn the_help_lists_every_command() {
+        for command in ["test", "demo", "dist", "size", "setup", "help"] {
+            assert!(
+                USAGE.contains(&format!("\n  {command} ")),
+                "no `{command}` in the help"
+            );
+        }
     }
 
     #[test]

@@ -6,8 +6,9 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::apt;
 use crate::error::{Error, Result};
-use crate::process::{capture, find_program, is_executable, run, say};
+use crate::process::{find_program, is_executable, say};
 use crate::tools;
 use crate::workspace::Workspace;
 
@@ -176,45 +177,21 @@ fn missing_pieces(workspace: &Workspace, browsers: &[Browser]) -> Result<Vec<Mis
 
 /// Installs the packages of `missing` with apt-get, or explains how to when that is impossible.
 fn install(workspace: &Workspace, missing: &[Missing]) -> Result<()> {
-    let apt = find_program("apt-get", workspace.path());
-    let root = is_root(workspace);
-    let Some(apt) = apt.filter(|_| root) else {
-        let packages: Vec<_> = missing.iter().map(|piece| piece.package).collect();
+    let packages: Vec<_> = missing.iter().map(|piece| piece.package).collect();
+    if !apt::available(workspace) {
         return Err(Error::new(format!(
             "missing: {}. Install them (Debian, as root: `apt-get install -y {}`), \
              or run xtask as root on Debian to have it do that",
             describe(missing),
             packages.join(" ")
         )));
-    };
+    }
     say(format!(
         "missing: {}; installing with apt-get",
         describe(missing)
     ));
-    let mut update = workspace.command(&apt);
-    update
-        .arg("update")
-        .env("DEBIAN_FRONTEND", "noninteractive");
-    let updated = run(&mut update)?;
-    if !updated.success() {
-        say(format!(
-            "`apt-get update` failed ({updated}); trying the install anyway"
-        ));
-    }
-    let mut install = workspace.command(&apt);
-    install
-        .args(["install", "-y"])
-        .args(missing.iter().map(|piece| piece.package))
-        .env("DEBIAN_FRONTEND", "noninteractive");
-    let installed = run(&mut install)?;
-    if installed.success() {
-        Ok(())
-    } else {
-        Err(Error::new(format!(
-            "`apt-get install` failed ({installed}); needed: {}",
-            describe(missing)
-        )))
-    }
+    apt::install(workspace, &packages)
+        .map_err(|error| Error::new(format!("{error}; needed: {}", describe(missing))))
 }
 
 /// `chromium (package chromium), ...`.
@@ -250,12 +227,6 @@ fn chromedriver(workspace: &Workspace) -> Result<Option<PathBuf>> {
     let debian = Path::new("/usr/bin/chromedriver");
     Ok(find_program("chromedriver", workspace.path())
         .or_else(|| is_executable(debian).then(|| debian.to_path_buf())))
-}
-
-/// Whether xtask runs as root (`id -u` prints 0).
-fn is_root(workspace: &Workspace) -> bool {
-    capture(workspace.command("id").arg("-u"))
-        .is_ok_and(|captured| captured.status.success() && captured.stdout.trim() == "0")
 }
 
 #[cfg(test)]

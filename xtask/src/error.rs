@@ -92,3 +92,39 @@ impl From<OutDirError> for Error {
         Self::new(error.to_string())
     }
 }
+
+/// Why `cargo xtask size` cannot put its section into `BENCHMARKS.md`: it rewrites only what lies
+/// between its two markers, and leaves everything else as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BenchmarksError {
+    /// A marker (the field) is missing.
+    MissingMarker(&'static str),
+    /// A marker (the field) occurs more than once.
+    RepeatedMarker(&'static str),
+    /// The end marker comes before the start marker.
+    MarkersOutOfOrder,
+}
+
+impl fmt::Display for BenchmarksError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::MissingMarker(marker) => write!(
+                f,
+                "BENCHMARKS.md has no `{marker}` line; put the size results between the start and \
+                 end markers, or remove the file to have it written afresh"
+            ),
+            Self::RepeatedMarker(marker) => {
+                write!(f, "BENCHMARKS.md has `{marker}` more than once")
+            }
+            Self::MarkersOutOfOrder => {
+                f.write_str("BENCHMARKS.md has the size end marker before the start marker")
+            }
+        }
+    }
+}
+
+impl From<BenchmarksError> for Error {
+    fn from(error: BenchmarksError) -> Self {
+        Self::new(error.to_string())
+    }
+}

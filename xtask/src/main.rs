@@ -1,9 +1,11 @@
 //! `cargo xtask`: set-up and orchestration for duplex-ws, in plain Rust. Its one dependency is
-//! flate2, for the gzipped sizes `cargo xtask dist` prints.
+//! flate2, for the gzipped sizes `cargo xtask dist` and
+//! `cargo xtask size` print.
 //!
 //! `cargo xtask help` lists the commands. Exit status: 0 on success, 1 when something failed,
 //! 2 for a bad command line.
 
+mod apt;
 mod args;
 mod browsers;
 mod error;
@@ -50,6 +52,7 @@ fn main() -> ExitCode {
         Task::Demo(options) => tasks::demo::run(&mut workspace, &options),
         Task::Dist(options) => tasks::dist::run(&mut workspace, &options),
         Task::Setup => tasks::setup::run(&mut workspace),
+        Task::Size => tasks::size::run(&mut workspace),
     });
     match outcome {
         Ok(true) => ExitCode::SUCCESS,

@@ -49,12 +49,40 @@ impl Page {
         format!("{}_bg.wasm", self.example)
     }
 
+    /// The example's build: package duplex-ws, with the page's features.
+    pub fn build(self) -> Example {
+        Example {
+            package: "duplex-ws",
+            name: self.example,
+            features: self.features,
+        }
+    }
+
     /// The arguments of `cargo` that build the example for the browser in `profile`.
+    #[cfg(test)]
     fn cargo_args(self, profile: Profile) -> Vec<String> {
-        let mut args: Vec<String> = ["build", "--package", "duplex-ws", "--target", WASM_TARGET]
+        self.build().cargo_args(profile)
+    }
+}
+
+/// A cdylib example built for the browser: its package, its name and the features it requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Example {
+    /// The cargo package.
+    pub package: &'static str,
+    /// The example (`cargo build --example`).
+    pub name: &'static str,
+    /// The cargo features it requires.
+    pub features: &'static [&'static str],
+}
+
+impl Example {
+    /// The arguments of `cargo` that build the example for the browser in `profile`.
+    pub fn cargo_args(self, profile: Profile) -> Vec<String> {
+        let mut args: Vec<String> = ["build", "--package", self.package, "--target", WASM_TARGET]
             .into_iter()
             .chain(profile.cargo_flags().iter().copied())
-            .chain(["--example", self.example])
+            .chain(["--example", self.name])
             .map(str::to_owned)
             .collect();
         if !self.features.is_empty() {
@@ -62,6 +90,26 @@ impl Page {
             args.push(self.features.join(","));
         }
         args
+    }
+
+    /// Builds the example in `profile` and returns the path of its wasm.
+    ///
+    /// # Errors
+    /// When cargo cannot be run or the build fails.
+    pub fn compile(self, workspace: &Workspace, profile: Profile) -> Result<PathBuf> {
+        let status = run(workspace.cargo().args(self.cargo_args(profile)))?;
+        if !status.success() {
+            return Err(Error::new(format!(
+                "building the {} example for {WASM_TARGET} failed ({status})",
+                self.name
+            )));
+        }
+        Ok(workspace
+            .target()
+            .join(WASM_TARGET)
+            .join(profile.dir())
+            .join("examples")
+            .join(format!("{}.wasm", self.name)))
     }
 }
 
@@ -94,25 +142,31 @@ fn build(
     page: Page,
     out_dir: &Path,
 ) -> Result<()> {
-    let example = page.example;
-    let status = run(workspace.cargo().args(page.cargo_args(profile)))?;
-    if !status.success() {
-        return Err(Error::new(format!(
-            "building the {example} example for {WASM_TARGET} failed ({status})"
-        )));
-    }
-    let wasm = workspace
-        .target()
-        .join(WASM_TARGET)
-        .join(profile.dir())
-        .join("examples")
-        .join(format!("{example}.wasm"));
+    let wasm = page.build().compile(workspace, profile)?;
+    bindgen(workspace, wasm_bindgen, &wasm, out_dir, page.example, &[])
+}
+
+/// Runs `wasm-bindgen --target web --no-typescript` with the `extra` flags on `wasm`, writing
+/// `<out_name>.js` and `<out_name>_bg.wasm` into `out_dir`.
+///
+/// # Errors
+/// When wasm-bindgen cannot be run or fails.
+pub fn bindgen(
+    workspace: &Workspace,
+    wasm_bindgen: &WasmBindgen,
+    wasm: &Path,
+    out_dir: &Path,
+    out_name: &str,
+    extra: &[&str],
+) -> Result<()> {
     let status = run(workspace
         .command(&wasm_bindgen.cli)
-        .args(["--target", "web", "--no-typescript", "--out-dir"])
+        .args(["--target", "web", "--no-typescript"])
+        .args(extra)
+        .arg("--out-dir")
         .arg(out_dir)
-        .args(["--out-name", example])
-        .arg(&wasm))?;
+        .args(["--out-name", out_name])
+        .arg(wasm))?;
     if !status.success() {
         return Err(Error::new(format!(
             "wasm-bindgen {} failed ({status})",

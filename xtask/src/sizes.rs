@@ -35,6 +35,28 @@ pub fn gzip_len(bytes: &[u8]) -> io::Result<u64> {
     Ok(encoder.finish()?.len() as u64)
 }
 
+/// The raw and gzipped size of one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Size {
+    /// Its size in bytes.
+    pub raw: u64,
+    /// Its size in bytes after gzip at the default level.
+    pub gzip: u64,
+}
+
+/// The raw and gzipped size of the file at `path`.
+///
+/// # Errors
+/// When the file cannot be read.
+pub fn measure_file(path: &Path) -> Result<Size> {
+    let bytes = fs::read(path).context(|| format!("cannot read {}", path.display()))?;
+    let gzip = gzip_len(&bytes).context(|| format!("cannot gzip {}", path.display()))?;
+    Ok(Size {
+        raw: bytes.len() as u64,
+        gzip,
+    })
+}
+
 /// A row for every `.wasm` and `.js` file under `dir`, sorted by path.
 ///
 /// # Errors
@@ -62,11 +84,10 @@ fn walk(dir: &Path, prefix: &str, rows: &mut Vec<Row>) -> Result<()> {
             .extension()
             .is_some_and(|ext| EXTENSIONS.iter().any(|wanted| ext == *wanted))
         {
-            let bytes = fs::read(&path).context(|| format!("cannot read {}", path.display()))?;
-            let gzip = gzip_len(&bytes).context(|| format!("cannot gzip {}", path.display()))?;
+            let Size { raw, gzip } = measure_file(&path)?;
             rows.push(Row {
                 file: name,
-                raw: bytes.len() as u64,
+                raw,
                 gzip,
             });
         }

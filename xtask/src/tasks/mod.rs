@@ -3,4 +3,5 @@
 pub mod demo;
 pub mod dist;
 pub mod setup;
+pub mod size;
 pub mod test;

@@ -1,0 +1,38 @@
+//! The minimal echo client on duplex-ws's reconnecting socket (`cargo xtask size`, feature `reconnect`):
+//! connect, send "hello" once open, log the reply, close.
+
+use std::cell::RefCell;
+
+use duplex_size::{echo_url, log};
+use duplex_ws::{Endpoint, Message, ReconnectOptions, ReconnectingWebSocket};
+use wasm_bindgen::prelude::*;
+
+thread_local! {
+    /// The socket lives as long as the page: dropping it would close it.
+    static SOCKET: RefCell<Option<ReconnectingWebSocket>> = const { RefCell::new(None) };
+}
+
+#[wasm_bindgen(start)]
+pub fn start() -> Result<(), JsValue> {
+    let socket = ReconnectingWebSocket::connect(Endpoint::new(echo_url()), ReconnectOptions::new())
+        .map_err(|error| error.to_string())?;
+    // Queued until the socket opens, then flushed: no open handler needed.
+    socket
+        .send_text("hello")
+        .map_err(|error| error.to_string())?;
+    let weak = socket.downgrade();
+    socket
+        .on_message(move |message| {
+            match message {
+                Message::Text(text) => log(&text),
+                Message::Binary(bytes) => log(&format!("{} bytes", bytes.len())),
+                Message::Blob(_) => log("a blob"),
+            }
+            if let Some(socket) = weak.upgrade() {
+                let _ = socket.close();
+            }
+        })
+        .keep();
+    SOCKET.with(|slot| *slot.borrow_mut() = Some(socket));
+    Ok(())
+}

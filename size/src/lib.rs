@@ -1,0 +1,25 @@
+//! The minimal echo clients that `cargo xtask size` builds and measures (see `examples/`): the same
+//! behaviour written four ways, on duplex-ws's callback layer, its async layer, its reconnecting socket,
+//! and on gloo-net for comparison. Each connects to `/echo` on the page's own origin, sends "hello" once
+//! open, logs the reply to the console, and closes.
+//!
+//! This crate only holds what the four share, so they differ only where their APIs do.
+
+/// The echo endpoint on the page's origin: `ws://host/echo`, or `wss://host/echo` on an https page.
+pub fn echo_url() -> String {
+    let location = web_sys::window().map(|window| window.location());
+    let secure = location
+        .as_ref()
+        .and_then(|location| location.protocol().ok())
+        .is_some_and(|protocol| protocol == "https:");
+    let host = location
+        .and_then(|location| location.host().ok())
+        .unwrap_or_default();
+    let scheme = if secure { "wss" } else { "ws" };
+    format!("{scheme}://{host}/echo")
+}
+
+/// Logs `text` to the browser console.
+pub fn log(text: &str) {
+    web_sys::console::log_1(&text.into());
+}

@@ -1,0 +1,604 @@
+//! `cargo xtask size`: build the minimal echo client three ways (callback layer, async layer,
+//! reconnecting socket), the chat page, and the same client written with gloo-net, all in release
+//! mode through wasm-bindgen and `wasm-opt -Oz` with the same flags; print the raw and gzipped
+//! sizes of the wasm and the JS glue, check them against the targets, and write the table into
+//! the Size section of `BENCHMARKS.md`.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::io;
+
+use crate::error::{BenchmarksError, Context, Error, Result};
+use crate::page;
+use crate::page::Example;
+use crate::process::{capture, heading, say};
+use crate::sizes::{self, Size};
+use crate::tools::{self, WASM_TARGET};
+use crate::wasm_opt::{self, FLAGS, STRIP_FLAGS};
+use crate::workspace::{Profile, Workspace};
+
+/// The command, as the report shows it.
+pub const COMMAND: &str = "cargo xtask size";
+
+/// The output folder, under cargo's target folder: one subfolder per variant.
+pub const OUT: &str = "size";
+
+/// The file the results go into, at the repository root.
+pub const BENCHMARKS: &str = "BENCHMARKS.md";
+
+/// The line before the generated part of the Size section.
+pub const START_MARKER: &str =
+    "<!-- size:start: written by `cargo xtask size`; edits up to size:end are overwritten -->";
+
+/// The line after the generated part of the Size section.
+pub const END_MARKER: &str = "<!-- size:end -->";
+
+/// The most gzipped wasm the callback-only client may have: 12 KiB.
+pub const CALLBACK_TARGET: u64 = 12 * 1024;
+
+/// The flags added to `wasm-bindgen --target web --no-typescript` for every variant.
+pub const BINDGEN_FLAGS: [&str; 2] = ["--remove-name-section", "--remove-producers-section"];
+
+/// What a variant is, for the targets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A minimal duplex-ws client: must be smaller than the baseline.
+    Client,
+    /// A whole page, shown for scale: no target.
+    Page,
+    /// The gloo-net client every other variant is compared with.
+    Baseline,
+}
+
+/// One thing `size` builds and measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Variant {
+    /// The short name: the output subfolder and wasm-bindgen's `--out-name`.
+    pub name: &'static str,
+    /// What the table calls it.
+    pub label: &'static str,
+    /// The example that is its code.
+    pub example: Example,
+    /// Which targets apply.
+    pub kind: Kind,
+}
+
+impl Variant {
+    /// The file name of its optimized wasm.
+    fn wasm_file(self) -> String {
+        format!("{}_bg.wasm", self.name)
+    }
+
+    /// The file name of its JS glue.
+    fn js_file(self) -> String {
+        format!("{}.js", self.name)
+    }
+}
+
+/// The minimal clients live in this package (`size/examples/`).
+const SIZE_PACKAGE: &str = "duplex-size";
+
+/// Every variant, in the order of the table; the callback-only client first, gloo-net last.
+pub const VARIANTS: [Variant; 5] = [
+    Variant {
+        name: "callback",
+        label: "callback API only",
+        example: Example {
+            package: SIZE_PACKAGE,
+            name: "callback",
+            features: &[],
+        },
+        kind: Kind::Client,
+    },
+    Variant {
+        name: "async",
+        label: "with the async layer",
+        example: Example {
+            package: SIZE_PACKAGE,
+            name: "async",
+            features: &["async"],
+        },
+        kind: Kind::Client,
+    },
+    Variant {
+        name: "reconnect",
+        label: "with reconnect",
+        example: Example {
+            package: SIZE_PACKAGE,
+            name: "reconnect",
+            features: &["reconnect"],
+        },
+        kind: Kind::Client,
+    },
+    Variant {
+        name: "chat",
+        label: "chat page",
+        example: Example {
+            package: "duplex-ws",
+            name: "chat",
+            features: &["reconnect", "json"],
+        },
+        kind: Kind::Page,
+    },
+    Variant {
+        name: "gloo",
+        label: "gloo-net client",
+        example: Example {
+            package: SIZE_PACKAGE,
+            name: "gloo",
+            features: &["gloo"],
+        },
+        kind: Kind::Baseline,
+    },
+];
+
+/// The sizes of one variant after wasm-bindgen and wasm-opt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Measured {
+    /// Which variant.
+    pub variant: Variant,
+    /// Its `<name>_bg.wasm`.
+    pub wasm: Size,
+    /// Its `<name>.js`.
+    pub js: Size,
+}
+
+/// The versions of the tools, as each prints it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Toolchain {
+    /// `rustc -V`.
+    pub rustc: String,
+    /// `wasm-bindgen --version`.
+    pub wasm_bindgen: String,
+    /// `wasm-opt --version`.
+    pub wasm_opt: String,
+}
+
+/// Builds and measures every variant, prints the report and writes it into `BENCHMARKS.md` and
+/// `<target>/size/size.md`. Succeeds whether or not the targets are met: the report says.
+///
+/// # Errors
+/// When a tool is missing and cannot be installed, a build or wasm-opt fails, or a file cannot
+/// be read or written.
+pub fn run(workspace: &mut Workspace) -> Result<bool> {
+    heading("tools");
+    let wasm_bindgen = tools::ensure_wasm_tools(workspace)?;
+    let wasm_opt = wasm_opt::ensure(workspace)?;
+    let toolchain = Toolchain {
+        rustc: version_of(workspace.command("rustc").arg("-V"))?,
+        wasm_bindgen: version_of(workspace.command(&wasm_bindgen.cli).arg("--version"))?,
+        wasm_opt: wasm_opt.version.clone(),
+    };
+
+    let out = workspace.target().join(OUT);
+    match fs::remove_dir_all(&out) {
+        Ok(()) => {}
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+        Err(error) => {
+            return Err(Error::new(format!(
+                "cannot remove {}: {error}",
+                out.display()
+            )));
+        }
+    }
+    let mut measured = Vec::new();
+    for variant in VARIANTS {
+        heading(&format!("{} ({})", variant.name, variant.label));
+        let built = variant.example.compile(workspace, Profile::Release)?;
+        let dir = out.join(variant.name);
+        fs::create_dir_all(&dir).context(|| format!("cannot create {}", dir.display()))?;
+        page::bindgen(
+            workspace,
+            &wasm_bindgen,
+            &built,
+            &dir,
+            variant.name,
+            &BINDGEN_FLAGS,
+        )?;
+        let wasm = dir.join(variant.wasm_file());
+        if !wasm_opt::optimize_file(workspace, &wasm_opt.program, &wasm, &STRIP_FLAGS)? {
+            return Err(Error::new(format!(
+                "wasm-opt failed on {}; the sizes would not compare like for like",
+                wasm.display()
+            )));
+        }
+        measured.push(Measured {
+            variant,
+            wasm: sizes::measure_file(&wasm)?,
+            js: sizes::measure_file(&dir.join(variant.js_file()))?,
+        });
+    }
+
+    let report = render(&measured, &toolchain);
+    heading("sizes");
+    print!("{report}");
+    let copy = out.join("size.md");
+    fs::write(&copy, &report).context(|| format!("cannot write {}", copy.display()))?;
+    let path = workspace.root().join(BENCHMARKS);
+    let existing = match fs::read_to_string(&path) {
+        Ok(text) => Some(text),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => None,
+        Err(error) => {
+            return Err(Error::new(format!(
+                "cannot read {}: {error}",
+                path.display()
+            )));
+        }
+    };
+    let document = splice(existing.as_deref(), &report)?;
+    fs::write(&path, document).context(|| format!("cannot write {}", path.display()))?;
+    say(format!(
+        "wrote the Size section of {} and {}",
+        path.display(),
+        out.display()
+    ));
+    Ok(true)
+}
+
+/// The first line `command` prints, which must succeed.
+fn version_of(command: &mut std::process::Command) -> Result<String> {
+    let captured = capture(command)?;
+    let line = captured.stdout.lines().next().unwrap_or_default().trim();
+    if !captured.status.success() || line.is_empty() {
+        return Err(Error::new(format!(
+            "cannot read the version of {}",
+            command.get_program().to_string_lossy()
+        )));
+    }
+    Ok(line.to_owned())
+}
+
+/// The report: how it was measured, the table, and the targets with whether each is met.
+pub fn render(measured: &[Measured], toolchain: &Toolchain) -> String {
+    let baseline = measured
+        .iter()
+        .find(|row| row.variant.kind == Kind::Baseline)
+        .map(|row| row.wasm.gzip);
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "Measured with `{COMMAND}`: {}, {}, {}.\n",
+        toolchain.rustc, toolchain.wasm_bindgen, toolchain.wasm_opt
+    );
+    let _ = writeln!(
+        text,
+        "Every row is built the same way: `cargo build --release --target {WASM_TARGET} \
+         --example <name>` (the workspace release profile: opt-level \"z\", LTO, one codegen \
+         unit, panic = abort), then `wasm-bindgen --target web --no-typescript {}`, then \
+         `wasm-opt {} {}`. Sizes are in bytes; gzip is flate2 at its default level (6). The \
+         clients are in `size/examples/`: each connects to `/echo` on the page's origin, sends \
+         \"hello\" once open, logs the reply to the console and closes.\n",
+        BINDGEN_FLAGS.join(" "),
+        FLAGS.join(" "),
+        STRIP_FLAGS.join(" ")
+    );
+    let _ = writeln!(
+        text,
+        "| variant | example | wasm | wasm gzip | JS glue | JS glue gzip | wasm gzip vs gloo-net |"
+    );
+    let _ = writeln!(text, "|---|---|--:|--:|--:|--:|--:|");
+    for row in measured {
+        let example = row.variant.example;
+        let features = if example.features.is_empty() {
+            String::new()
+        } else {
+            format!(" --features {}", example.features.join(","))
+        };
+        let _ = writeln!(
+            text,
+            "| {} | `-p {} --example {}{features}` | {} | {} | {} | {} | {} |",
+            row.variant.label,
+            example.package,
+            example.name,
+            thousands(row.wasm.raw),
+            thousands(row.wasm.gzip),
+            thousands(row.js.raw),
+            thousands(row.js.gzip),
+            baseline.map_or_else(|| "n/a".to_owned(), |base| ratio(row.wasm.gzip, base)),
+        );
+    }
+    let _ = writeln!(text, "\nTargets:\n");
+    for line in targets(measured) {
+        let _ = writeln!(text, "- {line}");
+    }
+    text
+}
+
+/// One line per target, each saying whether it is met.
+fn targets(measured: &[Measured]) -> Vec<String> {
+    let find = |name: &str| measured.iter().find(|row| row.variant.name == name);
+    let mut lines = Vec::new();
+    lines.push(match find("callback") {
+        Some(row) => format!(
+            "callback-only client at most 12 KiB ({} bytes) of gzipped wasm: {} ({} bytes)",
+            thousands(CALLBACK_TARGET),
+            verdict(row.wasm.gzip <= CALLBACK_TARGET),
+            thousands(row.wasm.gzip)
+        ),
+        None => "callback-only client at most 12 KiB of gzipped wasm: not measured".to_owned(),
+    });
+    let baseline = measured
+        .iter()
+        .find(|row| row.variant.kind == Kind::Baseline);
+    let clients: Vec<_> = measured
+        .iter()
+        .filter(|row| row.variant.kind == Kind::Client)
+        .collect();
+    lines.push(match baseline {
+        Some(base) => {
+            let larger: Vec<_> = clients
+                .iter()
+                .filter(|row| row.wasm.gzip >= base.wasm.gzip)
+                .map(|row| format!("{} {}", row.variant.name, thousands(row.wasm.gzip)))
+                .collect();
+            let detail = if larger.is_empty() {
+                "all smaller".to_owned()
+            } else {
+                format!("not smaller: {}", larger.join(", "))
+            };
+            format!(
+                "every duplex-ws client smaller than the gloo-net client ({} bytes of gzipped \
+                 wasm): {} ({detail})",
+                thousands(base.wasm.gzip),
+                verdict(larger.is_empty() && !clients.is_empty())
+            )
+        }
+        None => "every duplex-ws client smaller than the gloo-net client: not measured".to_owned(),
+    });
+    for page in measured.iter().filter(|row| row.variant.kind == Kind::Page) {
+        lines.push(format!(
+            "the {} is a whole application, not a minimal client: shown for scale, no target",
+            page.variant.label
+        ));
+    }
+    lines
+}
+
+/// `**met**` or `**not met**`.
+fn verdict(met: bool) -> &'static str {
+    if met { "**met**" } else { "**not met**" }
+}
+
+/// `size` as a share of `baseline`, such as `0.52x`.
+fn ratio(size: u64, baseline: u64) -> String {
+    if baseline == 0 {
+        return "n/a".to_owned();
+    }
+    format!("{:.2}x", size as f64 / baseline as f64)
+}
+
+/// `n` with a comma between groups of three digits: `23,464`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut text = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            text.push(',');
+        }
+        text.push(digit);
+    }
+    text
+}
+
+/// `BENCHMARKS.md` with `report` between the markers of its Size section; a new file (with the
+/// later sections marked as not measured yet) when there is none.
+///
+/// # Errors
+/// When the existing file lacks a marker, repeats one, or has them out of order.
+pub fn splice(existing: Option<&str>, report: &str) -> Result<String, BenchmarksError> {
+    let Some(existing) = existing else {
+        return Ok(format!(
+            "# Benchmarks\n\n## Size\n\n{START_MARKER}\n{report}{END_MARKER}\n\n## Speed\n\n\
+             Not measured yet.\n\n## Churn\n\nNot measured yet.\n"
+        ));
+    };
+    let start = only(existing, START_MARKER)?;
+    let end = only(existing, END_MARKER)?;
+    if end < start {
+        return Err(BenchmarksError::MarkersOutOfOrder);
+    }
+    Ok(format!(
+        "{}{START_MARKER}\n{report}{}",
+        &existing[..start],
+        &existing[end..]
+    ))
+}
+
+/// The byte offset of the one occurrence of `marker` in `text`.
+fn only(text: &str, marker: &'static str) -> Result<usize, BenchmarksError> {
+    let mut found = text.match_indices(marker).map(|(offset, _)| offset);
+    let first = found.next().ok_or(BenchmarksError::MissingMarker(marker))?;
+    match found.next() {
+        None => Ok(first),
+        Some(_) => Err(BenchmarksError::RepeatedMarker(marker)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::page::PAGES;
+
+    fn measured(name: &str, wasm_gzip: u64) -> Measured {
+        let variant = VARIANTS
+            .into_iter()
+            .find(|variant| variant.name == name)
+            .unwrap_or(VARIANTS[0]);
+        Measured {
+            variant,
+            wasm: Size {
+                raw: wasm_gzip * 2,
+                gzip: wasm_gzip,
+            },
+            js: Size {
+                raw: 20_090,
+                gzip: 4_751,
+            },
+        }
+    }
+
+    fn toolchain() -> Toolchain {
+        Toolchain {
+            rustc: "rustc 1.95.0".to_owned(),
+            wasm_bindgen: "wasm-bindgen 0.2.130".to_owned(),
+            wasm_opt: "wasm-opt version 132".to_owned(),
+        }
+    }
+
+    #[test]
+    fn the_chat_variant_builds_what_the_chat_page_builds() {
+        let chat = VARIANTS.into_iter().find(|variant| variant.name == "chat");
+        let page = PAGES.into_iter().find(|page| page.example == "chat");
+        assert_eq!(
+            chat.map(|variant| variant.example),
+            page.map(|page| page.build())
+        );
+    }
+
+    #[test]
+    fn variants_have_distinct_names_and_one_baseline_last() {
+        let mut names: Vec<_> = VARIANTS.iter().map(|variant| variant.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), VARIANTS.len());
+        let baselines: Vec<_> = VARIANTS
+            .iter()
+            .filter(|variant| variant.kind == Kind::Baseline)
+            .collect();
+        assert_eq!(baselines.len(), 1);
+        assert_eq!(
+            VARIANTS.last().map(|variant| variant.kind),
+            Some(Kind::Baseline)
+        );
+        assert_eq!(VARIANTS[0].wasm_file(), "callback_bg.wasm");
+        assert_eq!(VARIANTS[0].js_file(), "callback.js");
+    }
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(23_464), "23,464");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn ratios_have_two_decimals() {
+        assert_eq!(ratio(7_842, 15_684), "0.50x");
+        assert_eq!(ratio(23_464, 15_684), "1.50x");
+        assert_eq!(ratio(1, 0), "n/a");
+    }
+
+    #[test]
+    fn targets_are_met_when_every_client_is_small() {
+        let rows = [
+            measured("callback", 12_288),
+            measured("async", 14_000),
+            measured("reconnect", 15_000),
+            measured("chat", 80_000),
+            measured("gloo", 22_000),
+        ];
+        let lines = targets(&rows);
+        assert_eq!(lines.len(), 3);
+        assert!(lines[0].contains("**met** (12,288 bytes)"), "{}", lines[0]);
+        assert!(lines[1].contains("**met** (all smaller)"), "{}", lines[1]);
+        assert!(lines[2].starts_with("the chat page is a whole application"));
+    }
+
+    #[test]
+    fn targets_name_what_misses_them() {
+        let rows = [
+            measured("callback", 12_289),
+            measured("async", 15_684),
+            measured("reconnect", 15_000),
+            measured("gloo", 15_684),
+        ];
+        let lines = targets(&rows);
+        assert!(
+            lines[0].contains("**not met** (12,289 bytes)"),
+            "{}",
+            lines[0]
+        );
+        assert!(
+            lines[1].contains("**not met** (not smaller: async 15,684)"),
+            "{}",
+            lines[1]
+        );
+    }
+
+    #[test]
+    fn targets_without_measurements_say_so() {
+        let lines = targets(&[]);
+        assert!(lines.iter().all(|line| line.ends_with("not measured")));
+    }
+
+    #[test]
+    fn the_report_has_versions_flags_and_a_row_per_variant() {
+        let rows = [measured("callback", 11_000), measured("gloo", 22_000)];
+        let report = render(&rows, &toolchain());
+        assert!(report.starts_with(
+            "Measured with `cargo xtask size`: rustc 1.95.0, wasm-bindgen 0.2.130, wasm-opt \
+             version 132.\n"
+        ));
+        assert!(report.contains("--remove-name-section --remove-producers-section"));
+        assert!(report.contains("-Oz --enable-bulk-memory"));
+        assert!(report.contains("--strip-debug --strip-producers"));
+        assert!(report.contains(
+            "| callback API only | `-p duplex-size --example callback` | 22,000 | 11,000 | \
+             20,090 | 4,751 | 0.50x |"
+        ));
+        assert!(report.contains(
+            "| gloo-net client | `-p duplex-size --example gloo --features gloo` | 44,000 | \
+             22,000 | 20,090 | 4,751 | 1.00x |"
+        ));
+        assert!(report.ends_with("(all smaller)\n"));
+    }
+
+    #[test]
+    fn a_new_file_gets_every_section() {
+        let document = splice(None, "table\n");
+        let expected = format!(
+            "# Benchmarks\n\n## Size\n\n{START_MARKER}\ntable\n{END_MARKER}\n\n## Speed\n\n\
+             Not measured yet.\n\n## Churn\n\nNot measured yet.\n"
+        );
+        assert_eq!(document, Ok(expected));
+    }
+
+    #[test]
+    fn only_the_part_between_the_markers_is_replaced() {
+        let existing =
+            format!("# B\n\nintro\n{START_MARKER}\nold\nrows\n{END_MARKER}\n\n### notes\nkept\n");
+        assert_eq!(
+            splice(Some(&existing), "new\n"),
+            Ok(format!(
+                "# B\n\nintro\n{START_MARKER}\nnew\n{END_MARKER}\n\n### notes\nkept\n"
+            ))
+        );
+        let again = splice(Some(&existing), "new\n").unwrap_or_default();
+        assert_eq!(splice(Some(&again), "new\n"), Ok(again.clone()));
+    }
+
+    #[test]
+    fn broken_markers_are_refused() {
+        assert_eq!(
+            splice(Some("# B\n"), "x\n"),
+            Err(BenchmarksError::MissingMarker(START_MARKER))
+        );
+        assert_eq!(
+            splice(Some(&format!("{START_MARKER}\n")), "x\n"),
+            Err(BenchmarksError::MissingMarker(END_MARKER))
+        );
+        assert_eq!(
+            splice(Some(&format!("{END_MARKER}\n{START_MARKER}\n")), "x\n"),
+            Err(BenchmarksError::MarkersOutOfOrder)
+        );
+        assert_eq!(
+            splice(
+                Some(&format!("{START_MARKER}\n{START_MARKER}\n{END_MARKER}\n")),
+                "x\n"
+            ),
+            Err(BenchmarksError::RepeatedMarker(START_MARKER))
+        );
+    }
+}
