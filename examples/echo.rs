@@ -1,13 +1,16 @@
 //! The echo page (`www/echo.html`): connect to a server's `/echo`, send text, watch it come back and the
 //! ready state change live. Built to `www/pkg/` by `cargo xtask demo`.
 
+#[path = "support/page.rs"]
+mod page;
+
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
 use duplex_ws::{CloseCode, CloseInfo, Message, Subscription, WebSocket};
-use wasm_bindgen::closure::Closure;
+use page::{DomListener, default_server, listen};
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Document, Element, Event, HtmlInputElement};
+use web_sys::{Document, Element, HtmlInputElement};
 
 /// The page's elements and the current connection.
 struct App {
@@ -26,9 +29,6 @@ struct Connection {
     socket: WebSocket,
     _subscriptions: [Subscription; 4],
 }
-
-/// DOM listeners, kept for the page's life.
-type DomListener = Closure<dyn FnMut(Event)>;
 
 thread_local! {
     static PAGE: RefCell<Option<(Rc<App>, Vec<DomListener>)>> = const { RefCell::new(None) };
@@ -58,51 +58,21 @@ pub fn start() -> Result<(), JsValue> {
         log,
         connection: RefCell::new(None),
     });
-    app.url.set_value(&default_server(&window.location()));
+    app.url
+        .set_value(&default_server(&window.location(), "/echo"));
     app.show_state();
 
     let listeners = vec![
-        listen(&app, "connect-form", "submit", App::connect)?,
-        listen(&app, "disconnect", "click", App::disconnect)?,
-        listen(&app, "send-form", "submit", App::send)?,
+        listen(&document, &app, "connect-form", "submit", |app, _| {
+            app.connect()
+        })?,
+        listen(&document, &app, "disconnect", "click", |app, _| {
+            app.disconnect()
+        })?,
+        listen(&document, &app, "send-form", "submit", |app, _| app.send())?,
     ];
     PAGE.with(|page| *page.borrow_mut() = Some((app, listeners)));
     Ok(())
-}
-
-/// `?server=` if given, else `/echo` on this page's origin (ws or wss after the page's scheme).
-fn default_server(location: &web_sys::Location) -> String {
-    let search = location.search().unwrap_or_default();
-    let from_query = web_sys::UrlSearchParams::new_with_str(&search)
-        .ok()
-        .and_then(|params| params.get("server"));
-    if let Some(server) = from_query {
-        return server;
-    }
-    match (location.protocol(), location.host()) {
-        (Ok(scheme), Ok(host)) if !host.is_empty() => {
-            let ws = if scheme == "https:" { "wss" } else { "ws" };
-            format!("{ws}://{host}/echo")
-        }
-        _ => "ws://127.0.0.1:8080/echo".to_owned(),
-    }
-}
-
-/// Calls `action` on `kind` events of element `id`, with the default action prevented.
-fn listen(app: &Rc<App>, id: &str, kind: &str, action: fn(&App)) -> Result<DomListener, JsValue> {
-    let target = app
-        .document
-        .get_element_by_id(id)
-        .ok_or(format!("#{id} is missing"))?;
-    let app: Weak<App> = Rc::downgrade(app);
-    let listener = Closure::<dyn FnMut(Event)>::new(move |event: Event| {
-        event.prevent_default();
-        if let Some(app) = app.upgrade() {
-            action(&app);
-        }
-    });
-    target.add_event_listener_with_callback(kind, listener.as_ref().unchecked_ref())?;
-    Ok(listener)
 }
 
 impl App {

@@ -6,6 +6,8 @@
 
 mod ledger;
 mod outgoing;
+#[path = "../support/page.rs"]
+mod page;
 mod protocol;
 mod view;
 
@@ -20,11 +22,12 @@ use duplex_ws::{
 };
 use gloo_timers::callback::Interval;
 use ledger::Ledger;
+use page::{DomListener, default_server, listen, query};
 use protocol::{ImageMeta, Incoming, Outgoing};
 use view::{Body, View};
-use wasm_bindgen::closure::Closure;
-use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Blob, Event, Location};
+
+use wasm_bindgen::JsValue;
+use web_sys::Blob;
 
 struct App {
     me: Weak<App>,
@@ -52,9 +55,6 @@ struct Chat {
     _ticker: Interval,
 }
 
-/// DOM listeners, kept for the page's life.
-type DomListener = Closure<dyn FnMut(Event)>;
-
 thread_local! {
     static PAGE: RefCell<Option<(Rc<App>, Vec<DomListener>)>> = const { RefCell::new(None) };
 }
@@ -71,71 +71,30 @@ pub fn start() -> Result<(), JsValue> {
     let app = Rc::new_cyclic(|me| App {
         me: me.clone(),
         view,
-        server: default_server(&location),
+        server: default_server(&location, "/chat"),
         session: format!("{:x}", js_sys::Math::random().to_bits()),
         next_id: Cell::new(0),
         chat: RefCell::new(None),
     });
     app.view.status("closed", "");
     let listeners = vec![
-        listen(&app, "join-form", "submit", |app, _| app.join())?,
-        listen(&app, "send-form", "submit", |app, _| app.send_text())?,
-        listen(&app, "disconnect-form", "submit", |app, _| app.disconnect())?,
-        listen(&app, "reconnect", "click", |app, _| app.reconnect())?,
-        listen(&app, "image-input", "change", |app, _| {
+        listen(&document, &app, "join-form", "submit", |app, _| app.join())?,
+        listen(&document, &app, "send-form", "submit", |app, _| {
+            app.send_text()
+        })?,
+        listen(&document, &app, "disconnect-form", "submit", |app, _| {
+            app.disconnect()
+        })?,
+        listen(&document, &app, "reconnect", "click", |app, _| {
+            app.reconnect()
+        })?,
+        listen(&document, &app, "image-input", "change", |app, _| {
             app.send_picked_image()
         })?,
-        listen(&app, "message-input", "paste", App::paste)?,
+        listen(&document, &app, "message-input", "paste", App::paste)?,
     ];
     PAGE.with(|page| *page.borrow_mut() = Some((app, listeners)));
     Ok(())
-}
-
-fn query(location: &Location, name: &str) -> Option<String> {
-    let search = location.search().ok()?;
-    web_sys::UrlSearchParams::new_with_str(&search)
-        .ok()?
-        .get(name)
-        .filter(|value| !value.is_empty())
-}
-
-/// `?server=` if given, else `/chat` on this page's origin (ws or wss after the page's scheme).
-fn default_server(location: &Location) -> String {
-    if let Some(server) = query(location, "server") {
-        return server;
-    }
-    match (location.protocol(), location.host()) {
-        (Ok(scheme), Ok(host)) if !host.is_empty() => {
-            let ws = if scheme == "https:" { "wss" } else { "ws" };
-            format!("{ws}://{host}/chat")
-        }
-        _ => "ws://127.0.0.1:8080/chat".to_owned(),
-    }
-}
-
-/// Calls `action` on `kind` events of element `id`; form submissions do not reload the page.
-fn listen(
-    app: &Rc<App>,
-    id: &str,
-    kind: &str,
-    action: fn(&App, Event),
-) -> Result<DomListener, JsValue> {
-    let target = app
-        .view
-        .element_by_id(id)
-        .ok_or_else(|| JsValue::from(format!("#{id} is missing")))?;
-    let app = Rc::downgrade(app);
-    let submit = kind == "submit";
-    let listener = Closure::<dyn FnMut(Event)>::new(move |event: Event| {
-        if submit {
-            event.prevent_default();
-        }
-        if let Some(app) = app.upgrade() {
-            action(&app, event);
-        }
-    });
-    target.add_event_listener_with_callback(kind, listener.as_ref().unchecked_ref())?;
-    Ok(listener)
 }
 
 impl App {

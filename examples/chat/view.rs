@@ -62,10 +62,6 @@ impl View {
         })
     }
 
-    pub fn element_by_id(&self, id: &str) -> Option<Element> {
-        self.document.get_element_by_id(id)
-    }
-
     /// `state` is one of connecting, open, closing, closed, reconnecting; `detail` follows it.
     pub fn status(&self, state: &str, detail: &str) {
         let text = if detail.is_empty() {

@@ -1,7 +1,7 @@
 //! The minimal echo client on duplex-ws's async layer (`cargo xtask size`, feature `async`): connect,
 //! send "hello" once open, log the reply, close.
 
-use duplex_size::{echo_url, log};
+use duplex_size::{echo_url, log, log_message};
 use duplex_ws::{ConnectOptions, Error, Message};
 use futures_util::{SinkExt, StreamExt};
 use wasm_bindgen::prelude::*;
@@ -19,11 +19,8 @@ pub fn start() {
 async fn run() -> Result<(), Error> {
     let mut socket = duplex_ws::open(&echo_url(), &ConnectOptions::new()).await?;
     socket.send(Message::from("hello")).await?;
-    match socket.next().await.transpose()? {
-        Some(Message::Text(text)) => log(&text),
-        Some(Message::Binary(bytes)) => log(&format!("{} bytes", bytes.len())),
-        Some(Message::Blob(_)) => log("a blob"),
-        None => {}
+    if let Some(message) = socket.next().await.transpose()? {
+        log_message(&message);
     }
     socket.handle().close()
 }

@@ -3,8 +3,8 @@
 
 use std::cell::RefCell;
 
-use duplex_size::{echo_url, log};
-use duplex_ws::{Endpoint, Message, ReconnectOptions, ReconnectingWebSocket};
+use duplex_size::{echo_url, log_message};
+use duplex_ws::{Endpoint, ReconnectOptions, ReconnectingWebSocket};
 use wasm_bindgen::prelude::*;
 
 thread_local! {
@@ -23,11 +23,7 @@ pub fn start() -> Result<(), JsValue> {
     let weak = socket.downgrade();
     socket
         .on_message(move |message| {
-            match message {
-                Message::Text(text) => log(&text),
-                Message::Binary(bytes) => log(&format!("{} bytes", bytes.len())),
-                Message::Blob(_) => log("a blob"),
-            }
+            log_message(&message);
             if let Some(socket) = weak.upgrade() {
                 let _ = socket.close();
             }

@@ -23,3 +23,12 @@ pub fn echo_url() -> String {
 pub fn log(text: &str) {
     web_sys::console::log_1(&text.into());
 }
+
+/// Logs a received duplex-ws message to the browser console.
+pub fn log_message(message: &duplex_ws::Message) {
+    match message {
+        duplex_ws::Message::Text(text) => log(text),
+        duplex_ws::Message::Binary(bytes) => log(&format!("{} bytes", bytes.len())),
+        duplex_ws::Message::Blob(_) => log("a blob"),
+    }
+}
