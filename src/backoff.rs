@@ -125,7 +125,7 @@ impl Backoff {
         let exponent = i32::try_from(attempt.saturating_sub(1)).unwrap_or(i32::MAX);
         let ceiling = min.as_secs_f64() * factor.powi(exponent);
         if ceiling.is_finite() && ceiling < max.as_secs_f64() {
-            Duration::from_secs_f64(ceiling).max(min)
+            from_secs(ceiling).max(min)
         } else {
             max
         }
@@ -154,12 +154,21 @@ impl Backoff {
             Jitter::Equal => (ceiling / 2).max(min),
             Jitter::None => return ceiling,
         };
-        floor + (ceiling - floor).mul_f64(random)
+        let spread = ceiling.saturating_sub(floor);
+        floor.saturating_add(from_secs(spread.as_secs_f64() * random).min(spread))
     }
 
     fn bounds(&self) -> (Duration, Duration) {
         (self.min_delay, self.max_delay.max(self.min_delay))
     }
+}
+
+/// `secs` (finite and not negative here) as a `Duration`, rounded to the nearest nanosecond like
+/// `Duration::from_secs_f64`, without its panics: those would link float formatting of panic messages
+/// into every reconnecting client.
+pub(crate) fn from_secs(secs: f64) -> Duration {
+    // A saturating cast: NaN and negatives become 0, overflow the largest count.
+    Duration::from_nanos((secs * 1e9 + 0.5) as u64)
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@ use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
-use js_sys::Uint8Array;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::Blob;
 
@@ -53,7 +53,7 @@ impl Future for ReadBlob {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         Pin::new(&mut self.reading).poll(cx).map(|read| {
-            read.map(|buffer| Uint8Array::new(&buffer).to_vec())
+            read.map(|buffer| crate::message::bytes_of(buffer.unchecked_ref()))
                 .map_err(|thrown| Error::thrown(&thrown, Op::ReadBlob))
         })
     }

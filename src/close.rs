@@ -3,7 +3,7 @@
 use core::fmt;
 use core::hash::{Hash, Hasher};
 
-use crate::Error;
+use crate::{Error, text};
 
 /// The most UTF-8 bytes a close reason may have (RFC 6455 leaves 123 of a control frame's 125 for it).
 ///
@@ -182,7 +182,10 @@ impl Hash for CloseCode {
 
 impl fmt::Display for CloseCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({})", u16::from(*self), self.description())
+        text::write_u64(f, u64::from(u16::from(*self)))?;
+        f.write_str(" (")?;
+        f.write_str(self.description())?;
+        f.write_str(")")
     }
 }
 
@@ -210,8 +213,14 @@ pub struct CloseInfo {
 
 impl fmt::Display for CloseInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let clean = if self.was_clean { "clean" } else { "not clean" };
-        write!(f, "{} {:?}, {clean}", self.code, self.reason)
+        fmt::Display::fmt(&self.code, f)?;
+        f.write_str(" ")?;
+        text::write_quoted_str(f, &self.reason)?;
+        f.write_str(if self.was_clean {
+            ", clean"
+        } else {
+            ", not clean"
+        })
     }
 }
 

@@ -4,12 +4,14 @@ use core::fmt;
 
 use wasm_bindgen::{JsCast, JsValue};
 
+use crate::text;
 use crate::{CloseInfo, Overflow, ReadyState};
 
 /// An error from a duplex-ws operation.
 ///
 /// Exceptions thrown by the browser are mapped by their `DOMException` name (`SyntaxError` while
-/// connecting is [`InvalidUrl`](Self::InvalidUrl), `SecurityError` is [`Security`](Self::Security),
+/// connecting is [`InvalidUrl`](Self::InvalidUrl), a `ReferenceError` while connecting, which only a global
+/// scope without `WebSocket` throws, is [`Unsupported`](Self::Unsupported), `SecurityError` is [`Security`](Self::Security),
 /// `InvalidStateError` is [`InvalidState`](Self::InvalidState), `InvalidAccessError` while closing is
 /// [`InvalidCloseCode`](Self::InvalidCloseCode), anything else is [`Js`](Self::Js)) and keep the browser's
 /// message, which [`Display`](fmt::Display) includes. Arguments the browser would reject are checked in Rust
@@ -128,45 +130,80 @@ impl fmt::Display for ProtocolProblem {
         match self {
             Self::Empty => f.write_str("it is empty"),
             Self::Duplicate => f.write_str("it is offered twice"),
-            Self::InvalidChar(c) => write!(f, "{c:?} is not allowed in a protocol token"),
+            Self::InvalidChar(c) => {
+                text::write_quoted_char(f, *c)?;
+                f.write_str(" is not allowed in a protocol token")
+            }
         }
     }
 }
 
+// Written piece by piece rather than with `write!`, so that a client that shows an error does not link
+// `core::fmt`'s integer and `Debug` machinery (see `text`).
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Unsupported => f.write_str("this browser has no WebSocket"),
             Self::InvalidUrl { url, message } => {
-                write!(f, "invalid WebSocket URL {url:?}: {message}")
+                f.write_str("invalid WebSocket URL ")?;
+                text::write_quoted_str(f, url)?;
+                f.write_str(": ")?;
+                f.write_str(message)
             }
             Self::InvalidProtocol { protocol, problem } => {
-                write!(f, "invalid sub-protocol {protocol:?}: {problem}")
+                f.write_str("invalid sub-protocol ")?;
+                text::write_quoted_str(f, protocol)?;
+                f.write_str(": ")?;
+                fmt::Display::fmt(problem, f)
             }
-            Self::Security { message } => write!(f, "refused for security reasons: {message}"),
+            Self::Security { message } => {
+                f.write_str("refused for security reasons: ")?;
+                f.write_str(message)
+            }
             Self::InvalidState { message } => {
-                write!(f, "the socket is still connecting: {message}")
+                f.write_str("the socket is still connecting: ")?;
+                f.write_str(message)
             }
-            Self::NotOpen { state } => write!(f, "the socket is {state}, so nothing was sent"),
-            Self::InvalidCloseCode { code } => write!(
-                f,
-                "close code {code} cannot be sent: a script may send only 1000 or 3000-4999"
-            ),
-            Self::ReasonTooLong { bytes } => write!(
-                f,
-                "the close reason is {bytes} bytes of UTF-8; at most {} are allowed",
-                crate::MAX_REASON_BYTES
-            ),
-            Self::Closed(info) => write!(f, "the connection closed: {info}"),
-            Self::Overflow { dropped, policy } => write!(
-                f,
-                "the receive queue was full: {dropped} message(s) dropped (policy: {policy})"
-            ),
-            Self::OutboxFull { messages, bytes } => write!(
-                f,
-                "the outbox is full ({messages} message(s), {bytes} bytes), so the message was not queued"
-            ),
-            Self::Js { name, message } => write!(f, "{name}: {message}"),
+            Self::NotOpen { state } => {
+                f.write_str("the socket is ")?;
+                f.write_str(state.as_str())?;
+                f.write_str(", so nothing was sent")
+            }
+            Self::InvalidCloseCode { code } => {
+                f.write_str("close code ")?;
+                text::write_u64(f, u64::from(*code))?;
+                f.write_str(" cannot be sent: a script may send only 1000 or 3000-4999")
+            }
+            Self::ReasonTooLong { bytes } => {
+                f.write_str("the close reason is ")?;
+                text::write_u64(f, *bytes as u64)?;
+                f.write_str(" bytes of UTF-8; at most ")?;
+                text::write_u64(f, crate::MAX_REASON_BYTES as u64)?;
+                f.write_str(" are allowed")
+            }
+            Self::Closed(info) => {
+                f.write_str("the connection closed: ")?;
+                fmt::Display::fmt(info, f)
+            }
+            Self::Overflow { dropped, policy } => {
+                f.write_str("the receive queue was full: ")?;
+                text::write_u64(f, *dropped)?;
+                f.write_str(" message(s) dropped (policy: ")?;
+                fmt::Display::fmt(policy, f)?;
+                f.write_str(")")
+            }
+            Self::OutboxFull { messages, bytes } => {
+                f.write_str("the outbox is full (")?;
+                text::write_u64(f, *messages as u64)?;
+                f.write_str(" message(s), ")?;
+                text::write_u64(f, *bytes)?;
+                f.write_str(" bytes), so the message was not queued")
+            }
+            Self::Js { name, message } => {
+                f.write_str(name)?;
+                f.write_str(": ")?;
+                f.write_str(message)
+            }
         }
     }
 }
@@ -192,6 +229,9 @@ impl Error {
 
     fn from_exception(name: String, message: String, op: Op<'_>) -> Self {
         match (name.as_str(), op) {
+            // Only a global scope without `WebSocket` makes `new WebSocket(...)` throw a ReferenceError;
+            // mapping the name spares every client the global-object lookup of `is_supported`.
+            ("ReferenceError", Op::Connect { .. }) => Self::Unsupported,
             ("SyntaxError", Op::Connect { url }) => Self::InvalidUrl {
                 url: url.to_owned(),
                 message,
@@ -205,14 +245,23 @@ impl Error {
 }
 
 fn name_and_message(value: &JsValue) -> (String, String) {
-    if let Some(exception) = value.dyn_ref::<web_sys::DomException>() {
-        return (exception.name(), exception.message());
-    }
+    // A `DOMException` is an `Error` too (its prototype chain goes through `Error.prototype`), with the
+    // same `name` and `message`.
     if let Some(error) = value.dyn_ref::<js_sys::Error>() {
         return (error.name().into(), error.message().into());
     }
-    let message = value.as_string().unwrap_or_else(|| format!("{value:?}"));
+    // `String(value)` is the string itself for a string.
+    let message =
+        js_string(value).unwrap_or_else(|_| "a value that cannot be shown as text".to_owned());
     ("Error".to_owned(), message)
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// JS `String(value)`, for a thrown value that is neither an `Error` nor a string. It throws only for an
+    /// object without a usable `toString`.
+    #[wasm_bindgen(catch, js_name = String)]
+    fn js_string(value: &JsValue) -> Result<String, JsValue>;
 }
 
 #[cfg(test)]
@@ -247,7 +296,9 @@ mod tests {
             from("InvalidAccessError", Op::Close { code: 1001 }),
             Error::InvalidCloseCode { code: 1001 }
         );
+        assert_eq!(from("ReferenceError", connect), Error::Unsupported);
         for (name, op) in [
+            ("ReferenceError", Op::Send),
             ("TypeError", connect),
             ("NotSupportedError", Op::Send),
             ("SyntaxError", Op::Close { code: 1000 }),

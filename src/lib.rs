@@ -85,6 +85,8 @@ mod socket;
 mod state;
 /// The async layer: `open`, `Stream` and `Sink`, split, closed.
 mod stream;
+/// Numbers and quoted text for messages, without `core::fmt`'s heavier machinery.
+mod text;
 /// Counted, cancellable browser timers.
 mod timer;
 /// The host check that makes invalid URLs fail the same way in every browser.

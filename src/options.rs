@@ -112,7 +112,11 @@ impl ConnectOptions {
                 Some(ProtocolProblem::Empty)
             } else if let Some(c) = protocol.chars().find(|&c| !is_token_char(c)) {
                 Some(ProtocolProblem::InvalidChar(c))
-            } else if self.protocols[..index].contains(protocol) {
+            } else if self
+                .protocols
+                .get(..index)
+                .is_some_and(|earlier| earlier.contains(protocol))
+            {
                 Some(ProtocolProblem::Duplicate)
             } else {
                 None
@@ -130,7 +134,25 @@ impl ConnectOptions {
 
 /// `tchar` of RFC 9110 §5.6.2, which `Sec-WebSocket-Protocol` values must consist of.
 fn is_token_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c)
+    // A `char` match, not `str::contains`: for a non-ASCII `char` that would link the substring searcher.
+    c.is_ascii_alphanumeric()
+        || matches!(
+            c,
+            '!' | '#'
+                | '$'
+                | '%'
+                | '&'
+                | '\''
+                | '*'
+                | '+'
+                | '-'
+                | '.'
+                | '^'
+                | '_'
+                | '`'
+                | '|'
+                | '~'
+        )
 }
 
 #[cfg(test)]

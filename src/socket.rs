@@ -1,6 +1,6 @@
 //! [`WebSocket`]: the callback layer. It owns the browser's socket and every closure attached to it.
 
-use core::cell::RefCell;
+use core::cell::{Cell, OnceCell};
 use core::fmt;
 use std::rc::{Rc, Weak};
 
@@ -79,12 +79,12 @@ pub struct WeakWebSocket {
 
 struct Inner {
     raw: web_sys::WebSocket,
-    open: Rc<HandlerList<()>>,
-    message: Rc<HandlerList<Message>>,
-    error: Rc<HandlerList<()>>,
-    close: Rc<HandlerList<CloseInfo>>,
-    listeners: RefCell<Vec<Listener>>,
-    close_info: RefCell<Option<CloseInfo>>,
+    open: HandlerList<()>,
+    message: HandlerList<Message>,
+    error: HandlerList<()>,
+    close: HandlerList<CloseInfo>,
+    listeners: Cell<Vec<Listener>>,
+    close_info: OnceCell<CloseInfo>,
 }
 
 impl WebSocket {
@@ -103,11 +103,12 @@ impl WebSocket {
     /// # Ok::<(), duplex_ws::Error>(())
     /// ```
     pub fn connect(url: &str) -> Result<Self, Error> {
-        Self::connect_with(url, &ConnectOptions::default())
+        check_host(url)?;
+        Self::adopt(url, web_sys::WebSocket::new(url), BinaryType::default())
     }
 
-    /// Opens a socket to `url` offering `options`' sub-protocols (several as a JS array), with its binary
-    /// type set before any message can arrive.
+    /// Opens a socket to `url` offering `options`' sub-protocols (as a JS array), with its binary type set
+    /// before any message can arrive.
     ///
     /// # Errors
     /// [`Error::InvalidProtocol`] (checked before the browser is called), and those of
@@ -121,28 +122,25 @@ impl WebSocket {
     /// ```
     pub fn connect_with(url: &str, options: &ConnectOptions) -> Result<Self, Error> {
         options.validate()?;
-        if let Some(c) = crate::url::forbidden_host_char(url) {
-            return Err(Error::InvalidUrl {
-                url: url.to_owned(),
-                message: format!("the host contains {c:?}, which URLs may not have"),
-            });
-        }
+        check_host(url)?;
         let raw = match options.offered_protocols() {
             [] => web_sys::WebSocket::new(url),
-            [protocol] => web_sys::WebSocket::new_with_str(url, protocol),
             protocols => {
                 let array: js_sys::Array = protocols.iter().map(|p| JsValue::from_str(p)).collect();
                 web_sys::WebSocket::new_with_str_sequence(url, &array)
             }
-        }
-        .map_err(|thrown| {
-            if is_supported() {
-                Error::thrown(&thrown, Op::Connect { url })
-            } else {
-                Error::Unsupported
-            }
-        })?;
-        raw.set_binary_type(options.initial_binary_type().into());
+        };
+        Self::adopt(url, raw, options.initial_binary_type())
+    }
+
+    /// Wraps the socket the constructor returned, or maps what it threw.
+    fn adopt(
+        url: &str,
+        raw: Result<web_sys::WebSocket, JsValue>,
+        binary_type: BinaryType,
+    ) -> Result<Self, Error> {
+        let raw = raw.map_err(|thrown| Error::thrown(&thrown, Op::Connect { url }))?;
+        raw.set_binary_type(binary_type.into());
         Self::from_raw(raw)
     }
 
@@ -164,26 +162,24 @@ impl WebSocket {
             message: HandlerList::new(),
             error: HandlerList::new(),
             close: HandlerList::new(),
-            listeners: RefCell::new(Vec::new()),
-            close_info: RefCell::new(None),
+            listeners: Cell::new(Vec::new()),
+            close_info: OnceCell::new(),
         });
-        let listeners = [
+        let mut listeners = Vec::with_capacity(4);
+        for (kind, dispatch) in [
             ("open", Inner::dispatch_open as fn(&Inner, Event)),
             ("message", Inner::dispatch_message),
             ("error", Inner::dispatch_error),
             ("close", Inner::dispatch_close),
-        ]
-        .into_iter()
-        .map(|(kind, dispatch)| {
+        ] {
             let weak = Rc::downgrade(&inner);
-            Listener::attach(inner.raw.as_ref(), kind, move |event| {
+            listeners.push(Listener::attach(inner.raw.as_ref(), kind, move |event| {
                 if let Some(inner) = weak.upgrade() {
                     dispatch(&inner, event);
                 }
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-        *inner.listeners.borrow_mut() = listeners;
+            })?);
+        }
+        inner.listeners.set(listeners);
         Ok(Self { inner })
     }
 
@@ -313,7 +309,7 @@ impl WebSocket {
     /// # Ok::<(), duplex_ws::Error>(())
     /// ```
     pub fn close_info(&self) -> Option<CloseInfo> {
-        self.inner.close_info.borrow().clone()
+        self.inner.close_info.get().cloned()
     }
 
     /// Calls `handler` when the connection opens.
@@ -563,6 +559,21 @@ impl fmt::Debug for WeakWebSocket {
     }
 }
 
+/// [`Error::InvalidUrl`] if the host of `url` holds a space or control character.
+fn check_host(url: &str) -> Result<(), Error> {
+    let Some(c) = crate::url::forbidden_host_char(url) else {
+        return Ok(());
+    };
+    let mut message = String::from("the host contains ");
+    // Writing to a String cannot fail.
+    let _ = crate::text::write_quoted_char(&mut message, c);
+    message.push_str(", which URLs may not have");
+    Err(Error::InvalidUrl {
+        url: url.to_owned(),
+        message,
+    })
+}
+
 fn send_error(thrown: JsValue) -> Error {
     Error::thrown(&thrown, Op::Send)
 }
@@ -601,7 +612,7 @@ impl Inner {
     }
 
     fn dispatch_close(&self, event: Event) {
-        if self.close_info.borrow().is_some() {
+        if self.close_info.get().is_some() {
             return;
         }
         let event = event.unchecked_into::<CloseEvent>();
@@ -610,7 +621,7 @@ impl Inner {
             reason: event.reason(),
             was_clean: event.was_clean(),
         };
-        *self.close_info.borrow_mut() = Some(info.clone());
+        let _ = self.close_info.set(info.clone());
         self.close.emit(info);
         // Nothing can follow a close event: release the closures and the handlers (and whatever they hold).
         drop(self.listeners.take());

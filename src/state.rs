@@ -89,7 +89,8 @@ pub struct UnknownReadyState(pub u16);
 
 impl fmt::Display for UnknownReadyState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unknown WebSocket readyState {}", self.0)
+        f.write_str("unknown WebSocket readyState ")?;
+        crate::text::write_u64(f, u64::from(self.0))
     }
 }
 

@@ -130,8 +130,10 @@ impl Future for Opening {
 ///   [`WsHandle::close_info`].
 /// - **Sending.** `poll_ready` waits while the socket is connecting and while the browser's
 ///   `bufferedAmount` is above the high-water mark, and fails with [`Error::NotOpen`] once the socket is
-///   closing or closed, so no send is lost silently. `poll_flush` waits until the browser's buffer is empty;
-///   `poll_close` closes with 1000 and waits for the close.
+///   closing or closed, so no send is lost silently. A message goes to the browser as soon as it is
+///   sent, so `send().await` costs no wait beyond the high-water mark, and `poll_flush` has nothing to
+///   wait for; [`WsSender::drained`] waits until the browser's buffer is empty. `poll_close` closes with
+///   1000 and waits for the close.
 /// - **Ownership.** [`split`](Self::split) gives a [`WsSender`] and a [`WsReceiver`] that can move to
 ///   different tasks; [`handle`](Self::handle) gives a cloneable [`WsHandle`] that can still close the socket
 ///   and await [`closed`](WsHandle::closed). When the stream (or both halves) is dropped the socket closes

@@ -1,7 +1,8 @@
 //! Conformance: sending (items 8-13 of shared/conformance.md).
 //!
 //! 8. every send while Connecting: Err(InvalidState) with the browser's message
-//! 9. text round trips unchanged: ASCII, combining, non-BMP, empty, 125/126/65535/65536 bytes, 1 MiB
+//! 9. text round trips unchanged: ASCII, combining, non-BMP, empty, 125/126/65535/65536 bytes, 1 MiB, and
+//!    long text around the `encodeInto` threshold, ASCII or not
 //! 10. binary round trips unchanged: 0 bytes, the same boundaries, 1 MiB, 16 MiB; Blob and ArrayBuffer sends
 //! 11. `buffered_amount()` grows at once by the UTF-8 / byte length and returns to 0 once echoed
 //! 12. send after close: Err(NotOpen) while Closing and Closed, and nothing is buffered
@@ -69,6 +70,12 @@ async fn text_round_trips_unchanged() {
         "d".repeat(65_536),
         "\u{1F600}".repeat(16_384),
         "e".repeat(1 << 20),
+        // Around the length from which long text is read with `TextEncoder.encodeInto`, and long text
+        // that is not all ASCII, at the start or only at the end.
+        "f".repeat(511),
+        "g".repeat(512),
+        "\u{e9}".repeat(600),
+        format!("{}\u{e9}", "h".repeat(1_000)),
     ];
     for text in &cases {
         socket.send_text(text).expect("send");

@@ -1,5 +1,6 @@
-//! The async layer under load: order through the Stream, Blob conversion order, Sink backpressure, and the
-//! receive queue's bound and overflow policies.
+//! The async layer under load: order through the Stream, Blob conversion order, Sink backpressure,
+//! `send` that does not wait for the network and `drained` that does, and the receive queue's bound
+//! and overflow policies.
 #![cfg(target_arch = "wasm32")]
 
 mod common;
@@ -139,7 +140,8 @@ async fn a_64_mib_sink_flood_stays_under_the_high_water_mark_and_all_arrives() {
             above_mark += u32::from(buffered > MARK);
         }
         sender.flush().await.expect("flush");
-        assert_eq!(handle.socket().buffered_amount(), 0, "flushed");
+        sender.drained().await.expect("drained");
+        assert_eq!(handle.socket().buffered_amount(), 0, "drained");
         (highest, above_mark)
     };
     let receive = async {
@@ -174,6 +176,36 @@ async fn a_64_mib_sink_flood_stays_under_the_high_water_mark_and_all_arrives() {
 
 /// Floods 1,000 numbered messages into a queue of 100 that nobody reads until the flood is over, then
 /// reads everything.
+#[wasm_bindgen_test]
+async fn send_returns_once_the_browser_has_the_message_and_drained_waits_for_the_network() {
+    const SIZE: usize = 1 << 20;
+    let socket = open_stream("/echo", &ConnectOptions::new(), &StreamOptions::new()).await;
+    let handle = socket.handle();
+    let (mut sender, mut receiver) = socket.split();
+    sender
+        .send(Message::Binary(vec![7; SIZE]))
+        .await
+        .expect("send");
+    // Browsers lower `bufferedAmount` only in a later task, so a send that waited for the network
+    // would see it at 0 here.
+    let buffered = handle.socket().buffered_amount();
+    assert!(
+        buffered >= SIZE as u64,
+        "send waited: bufferedAmount is {buffered}"
+    );
+    within(10_000, sender.drained())
+        .await
+        .expect("drained within 10 s")
+        .expect("drained while open");
+    assert_eq!(handle.socket().buffered_amount(), 0);
+    let echo = within(10_000, receiver.next())
+        .await
+        .expect("echoed within 10 s");
+    assert!(matches!(echo, Some(Ok(Message::Binary(bytes))) if bytes.len() == SIZE));
+    drop((handle, sender, receiver));
+    assert_nothing_held();
+}
+
 async fn overflow_100_of_1000(policy: Overflow) -> Vec<Result<Message, Error>> {
     let stream = StreamOptions::new()
         .receive_limit(QueueLimit::default().messages(100))

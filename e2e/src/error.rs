@@ -70,8 +70,8 @@ pub enum Error {
 }
 
 impl Error {
-    /// An [`Error::Io`] for `action`.
-    pub(crate) fn io(action: impl Into<String>) -> impl FnOnce(std::io::Error) -> Self {
+    /// An [`Error::Io`] for `action`, for `map_err`: `.map_err(Error::io("write the report"))`.
+    pub fn io(action: impl Into<String>) -> impl FnOnce(std::io::Error) -> Self {
         let action = action.into();
         move |source| Self::Io { action, source }
     }

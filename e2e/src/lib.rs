@@ -34,6 +34,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod bench;
 pub mod chat;
 pub mod driver;
 mod error;

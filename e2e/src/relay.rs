@@ -1,9 +1,9 @@
 //! [`Relay`]: the real `duplex-relay` service on `127.0.0.1:0`, in this process, serving the pages
-//! as users get them (no test endpoints). It can stop the way the binary does on SIGTERM (Close 1012
+//! as users get them (test endpoints only when asked for). It can stop the way the binary does on SIGTERM (Close 1012
 //! to every client) and start again on the same port.
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::thread::JoinHandle;
 
 use duplex_relay::{AppState, Config};
@@ -19,7 +19,7 @@ use crate::Error;
 #[must_use = "the relay stops when this is dropped"]
 pub struct Relay {
     addr: SocketAddr,
-    root: PathBuf,
+    config: Config,
     running: Option<Running>,
 }
 
@@ -37,15 +37,35 @@ impl Relay {
     /// # Errors
     /// [`Error::Io`] if no port can be bound or the relay's thread cannot start.
     pub fn start(root: &Path) -> Result<Self, Error> {
+        Self::with_config(Config {
+            root: root.to_path_buf(),
+            ..Config::default()
+        })
+    }
+
+    /// [`Relay::start`] with the `/test/*` endpoints on, as `--test-endpoints` turns them on:
+    /// the benchmark page needs the flood and the connection count.
+    ///
+    /// # Errors
+    /// As [`Relay::start`].
+    pub fn with_test_endpoints(root: &Path) -> Result<Self, Error> {
+        Self::with_config(Config {
+            root: root.to_path_buf(),
+            test_endpoints: true,
+            ..Config::default()
+        })
+    }
+
+    fn with_config(config: Config) -> Result<Self, Error> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
             .map_err(Error::io("bind the relay to 127.0.0.1:0"))?;
         let addr = listener
             .local_addr()
             .map_err(Error::io("read the relay's address"))?;
-        let running = serve(listener, root)?;
+        let running = serve(listener, config.clone())?;
         Ok(Self {
             addr,
-            root: root.to_path_buf(),
+            config,
             running: Some(running),
         })
     }
@@ -67,7 +87,7 @@ impl Relay {
         self.stop();
         let listener =
             TcpListener::bind(self.addr).map_err(Error::io(format!("bind {} again", self.addr)))?;
-        self.running = Some(serve(listener, &self.root)?);
+        self.running = Some(serve(listener, self.config.clone())?);
         Ok(())
     }
 
@@ -87,8 +107,8 @@ impl Relay {
     }
 }
 
-/// Serves `root` on `listener` from a thread of its own until told to stop.
-fn serve(listener: TcpListener, root: &Path) -> Result<Running, Error> {
+/// Serves `config` on `listener` from a thread of its own until told to stop.
+fn serve(listener: TcpListener, config: Config) -> Result<Running, Error> {
     let addr = listener
         .local_addr()
         .map_err(Error::io("read the relay's address"))?;
@@ -99,10 +119,7 @@ fn serve(listener: TcpListener, root: &Path) -> Result<Running, Error> {
         .enable_all()
         .build()
         .map_err(Error::io("start the relay's runtime"))?;
-    let state = AppState::new(Config {
-        root: root.to_path_buf(),
-        ..Config::default()
-    });
+    let state = AppState::new(config);
     let (stop, stopped) = oneshot::channel::<()>();
     let thread = std::thread::Builder::new()
         .name(format!("e2e-relay-{}", addr.port()))

@@ -103,6 +103,26 @@ impl Setup {
     /// [`Error::Setup`] if no browser is named, the driver cannot be found, or the page is not
     /// built (`<root>/www/pkg/echo.js` missing).
     pub fn from_env() -> Result<Self, Error> {
+        let setup = Self::locate()?;
+        setup.require([
+            "index.html",
+            "www/app.js",
+            "www/echo.html",
+            "www/echo.js",
+            "www/pkg/chat.js",
+            "www/pkg/chat_bg.wasm",
+            "www/pkg/echo.js",
+            "www/pkg/echo_bg.wasm",
+        ])?;
+        Ok(setup)
+    }
+
+    /// [`Setup::from_env`] without checking that any page is built.
+    ///
+    /// # Errors
+    /// [`Error::Setup`] if no browser is named, the root is unreadable or the driver cannot be
+    /// found.
+    pub fn locate() -> Result<Self, Error> {
         let browser = Browser::from_env()?;
         let root = std::env::var_os(ROOT_VAR)
             .filter(|root| !root.is_empty())
@@ -114,30 +134,30 @@ impl Setup {
                 root.display()
             ))
         })?;
-        for file in [
-            "index.html",
-            "www/app.js",
-            "www/echo.html",
-            "www/echo.js",
-            "www/pkg/chat.js",
-            "www/pkg/chat_bg.wasm",
-            "www/pkg/echo.js",
-            "www/pkg/echo_bg.wasm",
-        ] {
-            if !root.join(file).is_file() {
-                return Err(Error::Setup(format!(
-                    "{} is missing, so there is no page to test: build the page first \
-                     (`cargo xtask test` and `cargo xtask demo` do)",
-                    root.join(file).display()
-                )));
-            }
-        }
         let driver = find_driver(browser, &root)?;
         Ok(Self {
             browser,
             driver,
             root,
         })
+    }
+
+    /// Checks that every file in `files` (relative to the root) is there.
+    ///
+    /// # Errors
+    /// [`Error::Setup`] naming the first one missing.
+    pub fn require<'a>(&self, files: impl IntoIterator<Item = &'a str>) -> Result<(), Error> {
+        match files
+            .into_iter()
+            .find(|file| !self.root.join(file).is_file())
+        {
+            None => Ok(()),
+            Some(file) => Err(Error::Setup(format!(
+                "{} is missing, so there is no page to test: build the page first \
+                 (`cargo xtask test` and `cargo xtask demo` do)",
+                self.root.join(file).display()
+            ))),
+        }
     }
 
     /// `<root>/target/e2e`, where screenshots and driver logs go (not created here).

@@ -1,6 +1,7 @@
 //! `GET /echo` and the static files, always on.
 //!
-//! Covers: index.html at `/`, a .wasm file as application/wasm, 404 for a missing file; `/test/*`
+//! Covers: index.html at `/`, a .wasm file as application/wasm, 404 for a missing file, the
+//! cross-origin isolation headers; `/test/*`
 //! is 404 without the flag (even when the root has a `test/` folder); text echoed as text and
 //! binary as binary, in order; 64 KiB+ and 17 MiB messages (above tungstenite's default frame
 //! limit); a ping is answered with a pong and not echoed; Close with code and reason and Close
@@ -41,6 +42,24 @@ async fn static_files_are_served() {
     assert_eq!(wasm.body, b"\0asm\x01\0\0\0");
 
     assert_eq!(relay.get("/missing.html").await.status, 404);
+}
+
+#[tokio::test]
+async fn pages_are_cross_origin_isolated() {
+    let relay = Relay::with_test_endpoints(false).await;
+    relay.root.write("www/bench.html", b"<!doctype html>");
+    for path in ["/", "/www/bench.html"] {
+        let page = relay.get(path).await;
+        assert_eq!(page.status, 200, "{path}");
+        assert_eq!(
+            page.header("cross-origin-opener-policy"),
+            Some("same-origin")
+        );
+        assert_eq!(
+            page.header("cross-origin-embedder-policy"),
+            Some("require-corp")
+        );
+    }
 }
 
 #[tokio::test]

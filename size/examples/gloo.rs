@@ -1,7 +1,7 @@
 //! The minimal echo client written with gloo-net, for comparison (`cargo xtask size`, feature `gloo`):
 //! connect, send "hello" once open, log the reply, close.
 
-use duplex_size::{echo_url, log};
+use duplex_size::{echo_url, log, log_bytes};
 use futures_util::{SinkExt, StreamExt};
 use gloo_net::websocket::Message;
 use gloo_net::websocket::futures::WebSocket;
@@ -17,7 +17,7 @@ pub fn start() -> Result<(), JsValue> {
         }
         match socket.next().await {
             Some(Ok(Message::Text(text))) => log(&text),
-            Some(Ok(Message::Bytes(bytes))) => log(&format!("{} bytes", bytes.len())),
+            Some(Ok(Message::Bytes(bytes))) => log_bytes(bytes.len()),
             Some(Err(error)) => log(&error.to_string()),
             None => {}
         }

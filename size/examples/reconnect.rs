@@ -1,7 +1,7 @@
 //! The minimal echo client on duplex-ws's reconnecting socket (`cargo xtask size`, feature `reconnect`):
 //! connect, send "hello" once open, log the reply, close.
 
-use std::cell::RefCell;
+use std::cell::Cell;
 
 use duplex_size::{echo_url, log_message};
 use duplex_ws::{Endpoint, ReconnectOptions, ReconnectingWebSocket};
@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 
 thread_local! {
     /// The socket lives as long as the page: dropping it would close it.
-    static SOCKET: RefCell<Option<ReconnectingWebSocket>> = const { RefCell::new(None) };
+    static SOCKET: Cell<Option<ReconnectingWebSocket>> = const { Cell::new(None) };
 }
 
 #[wasm_bindgen(start)]
@@ -29,6 +29,6 @@ pub fn start() -> Result<(), JsValue> {
             }
         })
         .keep();
-    SOCKET.with(|slot| *slot.borrow_mut() = Some(socket));
+    SOCKET.with(|slot| slot.set(Some(socket)));
     Ok(())
 }

@@ -56,11 +56,11 @@ enum Notice {
 }
 
 pub(crate) struct Handlers {
-    pub(crate) open: Rc<HandlerList<()>>,
-    pub(crate) message: Rc<HandlerList<Message>>,
-    pub(crate) error: Rc<HandlerList<()>>,
-    pub(crate) close: Rc<HandlerList<CloseInfo>>,
-    pub(crate) state: Rc<HandlerList<ConnectionState>>,
+    pub(crate) open: HandlerList<()>,
+    pub(crate) message: HandlerList<Message>,
+    pub(crate) error: HandlerList<()>,
+    pub(crate) close: HandlerList<CloseInfo>,
+    pub(crate) state: HandlerList<ConnectionState>,
 }
 
 pub(crate) struct Inner {
@@ -328,7 +328,7 @@ impl Inner {
             self.last_heard.set(now);
             return;
         }
-        let silent = Duration::from_secs_f64(((now - self.last_heard.get()) / 1000.0).max(0.0));
+        let silent = crate::backoff::from_secs((now - self.last_heard.get()) / 1000.0);
         if silent < heartbeat.timeout {
             if let Phase::Open { link, .. } = &*self.phase.borrow() {
                 // A failed ping changes nothing: the close event, or the timeout, follows.

@@ -18,8 +18,10 @@ use crate::{CloseCode, Error, Message, ReadyState};
 /// `poll_ready` waits while the socket connects and while the browser's
 /// [`bufferedAmount`](https://developer.mozilla.org/en-US/docs/Web/API/WebSocket/bufferedAmount) is above
 /// the high-water mark, looking again on a timer whose interval follows the drain rate (1-64 ms); it fails
-/// with [`Error::NotOpen`] once the socket is closing or closed. `poll_flush` waits until the buffer is
-/// empty and fails if the socket closed first. `poll_close` closes with 1000 and waits for the close.
+/// with [`Error::NotOpen`] once the socket is closing or closed. `start_send` hands the message to the
+/// browser at once, so `poll_flush` has nothing to wait for: it fails only if the socket closed with data
+/// still unsent. [`drained`](Self::drained) waits until the browser's buffer is empty. `poll_close` closes
+/// with 1000 and waits for the close.
 ///
 /// ```no_run
 /// use duplex_ws::Message;
@@ -60,6 +62,42 @@ impl WsSender {
     /// ```
     pub fn handle(&self) -> WsHandle {
         WsHandle::new(Rc::clone(&self.shared))
+    }
+
+    /// Waits until the browser has passed every message sent so far to the network: its
+    /// [`bufferedAmount`](https://developer.mozilla.org/en-US/docs/Web/API/WebSocket/bufferedAmount) is
+    /// 0. The browser has no event for that, so this looks again on the same adaptive timer as the
+    /// high-water mark (1-64 ms); it is for the rare caller that must know, not for every send.
+    ///
+    /// ```no_run
+    /// use duplex_ws::Message;
+    /// use futures_util::SinkExt;
+    ///
+    /// # async fn example(mut sender: duplex_ws::WsSender) -> Result<(), duplex_ws::Error> {
+    /// sender.send(Message::from("last words")).await?;
+    /// sender.drained().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::NotOpen`] if the socket closed with data still in the buffer.
+    pub fn drained(&mut self) -> impl Future<Output = Result<(), Error>> + '_ {
+        core::future::poll_fn(move |cx| {
+            if self.unsent_after_close() {
+                self.stop_waiting();
+                return Poll::Ready(Err(Error::NotOpen {
+                    state: ReadyState::Closed,
+                }));
+            }
+            self.poll_buffer_below(cx, 0).map(Ok)
+        })
+    }
+
+    /// Whether the socket closed with data the browser never sent.
+    fn unsent_after_close(&self) -> bool {
+        self.shared.socket.ready_state() == ReadyState::Closed
+            && self.shared.socket.buffered_amount() > 0
     }
 
     /// Waits until `bufferedAmount` is at most `target`, on an adaptive timer.
@@ -115,16 +153,15 @@ impl Sink<Message> for WsSender {
         self.shared.socket.send(&message)
     }
 
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        match self.shared.socket.ready_state() {
-            ReadyState::Closed if self.shared.socket.buffered_amount() > 0 => {
-                self.stop_waiting();
-                Poll::Ready(Err(Error::NotOpen {
-                    state: ReadyState::Closed,
-                }))
-            }
-            _ => self.poll_buffer_below(cx, 0).map(Ok),
-        }
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        // Waiting for `bufferedAmount` to reach 0 here would cost every `send().await` a timer tick.
+        Poll::Ready(if self.unsent_after_close() {
+            Err(Error::NotOpen {
+                state: ReadyState::Closed,
+            })
+        } else {
+            Ok(())
+        })
     }
 
     fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {

@@ -3,7 +3,7 @@
 use crate::browsers::Browser;
 use std::path::PathBuf;
 
-use crate::tasks::{demo, dist, test};
+use crate::tasks::{bench, demo, dist, test};
 
 /// The `help` text.
 pub const USAGE: &str = "\
@@ -31,6 +31,11 @@ Commands:
            of each wasm and JS glue with the targets, and write them into BENCHMARKS.md (the
            Size section) and target/size/. Installs wasm-opt when missing (npm's binaryen
            under target/tools/binaryen, else Debian's binaryen as root).
+  bench    Measure speed against raw JavaScript and gloo-net, and leaks under churn: build
+           the benchmark page (bench/) and the relay in release mode, run every case in
+           headless Chromium, then Firefox, and write the tables into BENCHMARKS.md (the
+           Speed and churn section) and target/bench/. Takes about 10 minutes.
+             --browser chromium|firefox   measure in this browser only
   setup    Install the tools and browsers the tests need; print how to use them by hand.
   help     Print this help.
 
@@ -55,6 +60,8 @@ pub enum Task {
     Setup,
     /// `cargo xtask size`.
     Size,
+    /// `cargo xtask bench`.
+    Bench(bench::Options),
 }
 
 /// Parses the arguments after `cargo xtask`.
@@ -79,6 +86,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Task, String> {
             None => Ok(Task::Setup),
             Some(extra) => Err(format!("`setup` takes no options, got `{extra}`")),
         },
+        "bench" => parse_bench(options).map(Task::Bench),
         "size" => match options.first() {
             None => Ok(Task::Size),
             Some(extra) => Err(format!("`size` takes no options, got `{extra}`")),
@@ -93,13 +101,7 @@ fn parse_test(args: Vec<String>) -> Result<test::Options, String> {
     let mut args = Options::new(args);
     while let Some(option) = args.next_option()? {
         match option.as_str() {
-            "--browser" => {
-                let name = args.value(&option)?;
-                let browser = Browser::from_name(&name).ok_or_else(|| {
-                    format!("unknown browser `{name}` (expected chromium or firefox)")
-                })?;
-                options.browsers = vec![browser];
-            }
+            "--browser" => options.browsers = vec![browser(&args.value(&option)?)?],
             "--skip-checks" => {
                 args.no_value(&option)?;
                 options.skip_checks = true;
@@ -108,6 +110,25 @@ fn parse_test(args: Vec<String>) -> Result<test::Options, String> {
         }
     }
     Ok(options)
+}
+
+/// The options of `bench`.
+fn parse_bench(args: Vec<String>) -> Result<bench::Options, String> {
+    let mut options = bench::Options::default();
+    let mut args = Options::new(args);
+    while let Some(option) = args.next_option()? {
+        match option.as_str() {
+            "--browser" => options.browsers = vec![browser(&args.value(&option)?)?],
+            _ => return Err(format!("`bench` has no option `{option}`")),
+        }
+    }
+    Ok(options)
+}
+
+/// The browser called `name`.
+fn browser(name: &str) -> Result<Browser, String> {
+    Browser::from_name(name)
+        .ok_or_else(|| format!("unknown browser `{name}` (expected chromium or firefox)"))
 }
 
 /// The options of `demo`.
@@ -285,6 +306,30 @@ mod tests {
     }
 
     #[test]
+    fn bench_runs_in_both_browsers_unless_one_is_named() {
+        assert_eq!(
+            parse_str("bench"),
+            Ok(Task::Bench(bench::Options {
+                browsers: vec![Browser::Chromium, Browser::Firefox]
+            }))
+        );
+        assert_eq!(
+            parse_str("bench --browser=firefox"),
+            Ok(Task::Bench(bench::Options {
+                browsers: vec![Browser::Firefox]
+            }))
+        );
+        assert_eq!(
+            parse_str("bench --browser safari"),
+            Err("unknown browser `safari` (expected chromium or firefox)".to_owned())
+        );
+        assert_eq!(
+            parse_str("bench --quick"),
+            Err("`bench` has no option `--quick`".to_owned())
+        );
+    }
+
+    #[test]
     fn size_takes_no_options() {
         assert_eq!(parse_str("size"), Ok(Task::Size));
         assert_eq!(parse_str("size --help"), Ok(Task::Help));
@@ -300,7 +345,7 @@ mod tests {
 
     #[test]
     fn the_help_lists_every_command() {
-        for command in ["test", "demo", "dist", "size", "setup", "help"] {
+        for command in ["test", "demo", "dist", "size", "bench", "setup", "help"] {
             assert!(
                 USAGE.contains(&format!("\n  {command} ")),
                 "no `{command}` in the help"
@@ -311,8 +356,8 @@ mod tests {
     #[test]
     fn mistakes_are_reported() {
         assert_eq!(
-            parse_str("bench"),
-            Err("unknown command `bench`".to_owned())
+            parse_str("benchmark"),
+            Err("unknown command `benchmark`".to_owned())
         );
         assert_eq!(
             parse_str("test --browser safari"),

@@ -93,16 +93,16 @@ impl From<OutDirError> for Error {
     }
 }
 
-/// Why `cargo xtask size` cannot put its section into `BENCHMARKS.md`: it rewrites only what lies
-/// between its two markers, and leaves everything else as it is.
+/// Why `cargo xtask size` or `cargo xtask bench` cannot put its section into `BENCHMARKS.md`: each
+/// rewrites only what lies between its two markers, and leaves everything else as it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BenchmarksError {
     /// A marker (the field) is missing.
     MissingMarker(&'static str),
     /// A marker (the field) occurs more than once.
     RepeatedMarker(&'static str),
-    /// The end marker comes before the start marker.
-    MarkersOutOfOrder,
+    /// The end marker comes before the start marker (the field).
+    MarkersOutOfOrder(&'static str),
 }
 
 impl fmt::Display for BenchmarksError {
@@ -110,14 +110,17 @@ impl fmt::Display for BenchmarksError {
         match self {
             Self::MissingMarker(marker) => write!(
                 f,
-                "BENCHMARKS.md has no `{marker}` line; put the size results between the start and \
-                 end markers, or remove the file to have it written afresh"
+                "BENCHMARKS.md has no `{marker}` line; put it back around the generated section, \
+                 or remove the file to have it written afresh"
             ),
             Self::RepeatedMarker(marker) => {
                 write!(f, "BENCHMARKS.md has `{marker}` more than once")
             }
-            Self::MarkersOutOfOrder => {
-                f.write_str("BENCHMARKS.md has the size end marker before the start marker")
+            Self::MarkersOutOfOrder(marker) => {
+                write!(
+                    f,
+                    "BENCHMARKS.md has the end marker of `{marker}` before it"
+                )
             }
         }
     }

@@ -7,6 +7,7 @@
 
 mod apt;
 mod args;
+mod benchmarks;
 mod browsers;
 mod error;
 mod lockfile;
@@ -53,6 +54,7 @@ fn main() -> ExitCode {
         Task::Dist(options) => tasks::dist::run(&mut workspace, &options),
         Task::Setup => tasks::setup::run(&mut workspace),
         Task::Size => tasks::size::run(&mut workspace),
+        Task::Bench(options) => tasks::bench::run_all(&mut workspace, &options),
     });
     match outcome {
         Ok(true) => ExitCode::SUCCESS,

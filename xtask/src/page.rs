@@ -35,6 +35,15 @@ pub const PAGES: [Page; 2] = [
     },
 ];
 
+/// The benchmark page: built only by `cargo xtask bench` (release) and `cargo xtask test` (its
+/// e2e smoke test), into [`bench_pkg_dir`]; never part of the demo or `dist`, since it needs the
+/// relay's test endpoints.
+pub const BENCH_PAGE: Page = Page {
+    html: "bench/index.html",
+    example: "bench",
+    features: &["reconnect"],
+};
+
 impl Page {
     /// The page's path on a server that serves the repository root: `/` for `index.html`.
     pub fn url_path(self) -> String {
@@ -118,6 +127,25 @@ pub fn pkg_dir(workspace: &Workspace) -> PathBuf {
     workspace.root().join("www").join("pkg")
 }
 
+/// Where the benchmark page's bindings go: `<root>/bench/pkg/`.
+pub fn bench_pkg_dir(workspace: &Workspace) -> PathBuf {
+    workspace.root().join("bench").join("pkg")
+}
+
+/// Builds [`BENCH_PAGE`] in `profile` into [`bench_pkg_dir`].
+///
+/// # Errors
+/// When the wasm build or wasm-bindgen fails.
+pub fn build_bench(
+    workspace: &Workspace,
+    wasm_bindgen: &WasmBindgen,
+    profile: Profile,
+) -> Result<()> {
+    let out_dir = bench_pkg_dir(workspace);
+    fs::create_dir_all(&out_dir).context(|| format!("cannot create {}", out_dir.display()))?;
+    build(workspace, wasm_bindgen, profile, BENCH_PAGE, &out_dir)
+}
+
 /// Builds every page in `profile` and writes their bindings into `out_dir`.
 ///
 /// # Errors
@@ -199,6 +227,17 @@ mod tests {
             features: &[],
         };
         assert_eq!(page.url_path(), "/www/demo/");
+    }
+
+    #[test]
+    fn the_bench_page_is_apart_from_the_demo_pages() {
+        assert_eq!(BENCH_PAGE.url_path(), "/bench/");
+        assert!(!PAGES.contains(&BENCH_PAGE));
+        assert_eq!(
+            BENCH_PAGE.cargo_args(Profile::Release).join(" "),
+            "build --package duplex-ws --target wasm32-unknown-unknown --release \
+             --example bench --features reconnect"
+        );
     }
 
     #[test]

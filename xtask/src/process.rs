@@ -97,6 +97,22 @@ pub fn run_teed(
     child.wait().context(|| format!("cannot wait for `{name}`"))
 }
 
+/// The first line `command` prints, which must succeed.
+///
+/// # Errors
+/// When it cannot be run, fails, or prints nothing.
+pub fn version_of(command: &mut Command) -> Result<String> {
+    let captured = capture(command)?;
+    let line = captured.stdout.lines().next().unwrap_or_default().trim();
+    if !captured.status.success() || line.is_empty() {
+        return Err(Error::new(format!(
+            "cannot read the version of {}",
+            command.get_program().to_string_lossy()
+        )));
+    }
+    Ok(line.to_owned())
+}
+
 /// The first executable file called `name` in the folders of `path` (a `PATH` value).
 pub fn find_program(name: &str, path: &OsStr) -> Option<PathBuf> {
     env::split_paths(path)

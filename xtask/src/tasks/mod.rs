@@ -1,5 +1,6 @@
 //! One module per `cargo xtask` command. Each `run` returns whether the command succeeded.
 
+pub mod bench;
 pub mod demo;
 pub mod dist;
 pub mod setup;

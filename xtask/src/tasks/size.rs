@@ -8,10 +8,11 @@ use std::fmt::Write as _;
 use std::fs;
 use std::io;
 
-use crate::error::{BenchmarksError, Context, Error, Result};
+use crate::benchmarks;
+use crate::error::{Context, Error, Result};
 use crate::page;
 use crate::page::Example;
-use crate::process::{capture, heading, say};
+use crate::process::{heading, say, version_of};
 use crate::sizes::{self, Size};
 use crate::tools::{self, WASM_TARGET};
 use crate::wasm_opt::{self, FLAGS, STRIP_FLAGS};
@@ -22,16 +23,6 @@ pub const COMMAND: &str = "cargo xtask size";
 
 /// The output folder, under cargo's target folder: one subfolder per variant.
 pub const OUT: &str = "size";
-
-/// The file the results go into, at the repository root.
-pub const BENCHMARKS: &str = "BENCHMARKS.md";
-
-/// The line before the generated part of the Size section.
-pub const START_MARKER: &str =
-    "<!-- size:start: written by `cargo xtask size`; edits up to size:end are overwritten -->";
-
-/// The line after the generated part of the Size section.
-pub const END_MARKER: &str = "<!-- size:end -->";
 
 /// The most gzipped wasm the callback-only client may have: 12 KiB.
 pub const CALLBACK_TARGET: u64 = 12 * 1024;
@@ -214,38 +205,13 @@ pub fn run(workspace: &mut Workspace) -> Result<bool> {
     print!("{report}");
     let copy = out.join("size.md");
     fs::write(&copy, &report).context(|| format!("cannot write {}", copy.display()))?;
-    let path = workspace.root().join(BENCHMARKS);
-    let existing = match fs::read_to_string(&path) {
-        Ok(text) => Some(text),
-        Err(error) if error.kind() == io::ErrorKind::NotFound => None,
-        Err(error) => {
-            return Err(Error::new(format!(
-                "cannot read {}: {error}",
-                path.display()
-            )));
-        }
-    };
-    let document = splice(existing.as_deref(), &report)?;
-    fs::write(&path, document).context(|| format!("cannot write {}", path.display()))?;
+    let path = benchmarks::write(workspace, benchmarks::SIZE, &report)?;
     say(format!(
         "wrote the Size section of {} and {}",
         path.display(),
         out.display()
     ));
     Ok(true)
-}
-
-/// The first line `command` prints, which must succeed.
-fn version_of(command: &mut std::process::Command) -> Result<String> {
-    let captured = capture(command)?;
-    let line = captured.stdout.lines().next().unwrap_or_default().trim();
-    if !captured.status.success() || line.is_empty() {
-        return Err(Error::new(format!(
-            "cannot read the version of {}",
-            command.get_program().to_string_lossy()
-        )));
-    }
-    Ok(line.to_owned())
 }
 
 /// The report: how it was measured, the table, and the targets with whether each is met.
@@ -378,40 +344,6 @@ fn thousands(n: u64) -> String {
         text.push(digit);
     }
     text
-}
-
-/// `BENCHMARKS.md` with `report` between the markers of its Size section; a new file (with the
-/// later sections marked as not measured yet) when there is none.
-///
-/// # Errors
-/// When the existing file lacks a marker, repeats one, or has them out of order.
-pub fn splice(existing: Option<&str>, report: &str) -> Result<String, BenchmarksError> {
-    let Some(existing) = existing else {
-        return Ok(format!(
-            "# Benchmarks\n\n## Size\n\n{START_MARKER}\n{report}{END_MARKER}\n\n## Speed\n\n\
-             Not measured yet.\n\n## Churn\n\nNot measured yet.\n"
-        ));
-    };
-    let start = only(existing, START_MARKER)?;
-    let end = only(existing, END_MARKER)?;
-    if end < start {
-        return Err(BenchmarksError::MarkersOutOfOrder);
-    }
-    Ok(format!(
-        "{}{START_MARKER}\n{report}{}",
-        &existing[..start],
-        &existing[end..]
-    ))
-}
-
-/// The byte offset of the one occurrence of `marker` in `text`.
-fn only(text: &str, marker: &'static str) -> Result<usize, BenchmarksError> {
-    let mut found = text.match_indices(marker).map(|(offset, _)| offset);
-    let first = found.next().ok_or(BenchmarksError::MissingMarker(marker))?;
-    match found.next() {
-        None => Ok(first),
-        Some(_) => Err(BenchmarksError::RepeatedMarker(marker)),
-    }
 }
 
 #[cfg(test)]
@@ -553,52 +485,5 @@ mod tests {
              22,000 | 20,090 | 4,751 | 1.00x |"
         ));
         assert!(report.ends_with("(all smaller)\n"));
-    }
-
-    #[test]
-    fn a_new_file_gets_every_section() {
-        let document = splice(None, "table\n");
-        let expected = format!(
-            "# Benchmarks\n\n## Size\n\n{START_MARKER}\ntable\n{END_MARKER}\n\n## Speed\n\n\
-             Not measured yet.\n\n## Churn\n\nNot measured yet.\n"
-        );
-        assert_eq!(document, Ok(expected));
-    }
-
-    #[test]
-    fn only_the_part_between_the_markers_is_replaced() {
-        let existing =
-            format!("# B\n\nintro\n{START_MARKER}\nold\nrows\n{END_MARKER}\n\n### notes\nkept\n");
-        assert_eq!(
-            splice(Some(&existing), "new\n"),
-            Ok(format!(
-                "# B\n\nintro\n{START_MARKER}\nnew\n{END_MARKER}\n\n### notes\nkept\n"
-            ))
-        );
-        let again = splice(Some(&existing), "new\n").unwrap_or_default();
-        assert_eq!(splice(Some(&again), "new\n"), Ok(again.clone()));
-    }
-
-    #[test]
-    fn broken_markers_are_refused() {
-        assert_eq!(
-            splice(Some("# B\n"), "x\n"),
-            Err(BenchmarksError::MissingMarker(START_MARKER))
-        );
-        assert_eq!(
-            splice(Some(&format!("{START_MARKER}\n")), "x\n"),
-            Err(BenchmarksError::MissingMarker(END_MARKER))
-        );
-        assert_eq!(
-            splice(Some(&format!("{END_MARKER}\n{START_MARKER}\n")), "x\n"),
-            Err(BenchmarksError::MarkersOutOfOrder)
-        );
-        assert_eq!(
-            splice(
-                Some(&format!("{START_MARKER}\n{START_MARKER}\n{END_MARKER}\n")),
-                "x\n"
-            ),
-            Err(BenchmarksError::RepeatedMarker(START_MARKER))
-        );
     }
 }

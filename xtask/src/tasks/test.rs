@@ -134,7 +134,8 @@ pub fn run_all(workspace: &mut Workspace, options: &Options) -> Result<bool> {
             &wasm_bindgen,
             Profile::Dev,
             &page::pkg_dir(workspace),
-        );
+        )
+        .and_then(|()| page::build_bench(workspace, &wasm_bindgen, Profile::Dev));
         let outcome = match built {
             Ok(()) => run_e2e(workspace, &ready),
             Err(error) => Outcome::not_run(format!("cannot build the pages: {error}")),

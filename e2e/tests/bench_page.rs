@@ -1,0 +1,99 @@
+//! The benchmark page (`bench/`) in a real browser against the relay with its test endpoints: a
+//! smoke run of `cargo xtask bench`, so a client that breaks fails CI rather than the next
+//! benchmark. It measures nothing: the numbers are only checked to be there and positive.
+//!
+//! Checklist:
+//! - [x] every case (pipelined, ping-pong, flood) runs in every client (raw JS, duplex-ws callback,
+//!   duplex-ws Stream/Sink, gloo-net) for every measured round, with no failed run
+//! - [x] each run returns a positive time, and ping-pong one round trip per message
+//! - [x] after 200 sockets opened and closed and 50 reconnect cycles: no live closure, no live
+//!   timer, no connection left at the relay
+//! - [x] the report renders a row per case and the churn
+//! - [x] no uncaught error, unhandled rejection or `console.error`
+
+use duplex_e2e::bench::measure::measure;
+use duplex_e2e::bench::page::BenchPage;
+use duplex_e2e::bench::plan::{self, Client, Scale};
+use duplex_e2e::bench::report;
+use duplex_e2e::bench::stats::Sample;
+use duplex_e2e::{Relay, Session, Setup};
+
+#[tokio::test]
+async fn every_client_runs_every_case_and_the_churn_leaves_nothing_behind() {
+    let setup = Setup::from_env().expect("the e2e environment");
+    setup
+        .require([
+            "bench/index.html",
+            "bench/bench.js",
+            "bench/pkg/bench.js",
+            "bench/pkg/bench_bg.wasm",
+        ])
+        .expect("the benchmark page is built");
+    let relay = Relay::with_test_endpoints(&setup.root).expect("start the relay");
+    let session = Session::start(&setup, "bench-page")
+        .await
+        .expect("start the browser");
+    let page = BenchPage::load(session, &relay.base_url())
+        .await
+        .expect("load the benchmark page");
+    page.session()
+        .install_error_hooks()
+        .await
+        .expect("install the error hooks");
+
+    let results = measure(&page, Scale::Smoke, |_| {})
+        .await
+        .expect("run the smoke benchmark");
+    assert_eq!(results.failures, Vec::<String>::new());
+    assert_eq!(results.cases.len(), plan::cases(Scale::Smoke).len());
+    for result in &results.cases {
+        for client in Client::ALL {
+            let samples = result
+                .samples
+                .get(&client)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            assert_eq!(
+                samples.len(),
+                plan::ROUNDS,
+                "{client:?} in {:?}",
+                result.case
+            );
+            for sample in samples {
+                match sample {
+                    Sample::Elapsed(ms) => {
+                        assert!(*ms > 0.0, "{client:?} {:?}: {ms} ms", result.case)
+                    }
+                    Sample::RoundTrips(rtts) => {
+                        assert_eq!(rtts.len(), result.case.count as usize);
+                        assert!(rtts.iter().all(|rtt| *rtt >= 0.0), "{rtts:?}");
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(results.churn.len(), 2);
+    for churn in &results.churn {
+        assert_eq!(
+            (
+                churn.after.closures,
+                churn.after.timers,
+                churn.after.relay_connections
+            ),
+            (0, 0, 0),
+            "{}: closures, timers and relay connections left",
+            churn.label
+        );
+    }
+    let text = report::render(&results);
+    assert!(text.contains("| binary 64 KiB × 20 |"), "{text}");
+    assert!(text.contains("reconnect cycles"), "{text}");
+    assert_eq!(
+        page.session()
+            .page_errors()
+            .await
+            .expect("read the page's errors"),
+        Vec::<String>::new()
+    );
+    page.close().await.expect("end the session");
+}

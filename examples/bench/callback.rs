@@ -1,0 +1,207 @@
+//! The callback-layer client (`duplex_ws::WebSocket`), written like a page's `onmessage`: the message handler
+//! checks each echo, counts, timestamps and (in ping-pong) sends the next message itself; the task only
+//! starts the run and waits for the handler's result.
+
+use core::cell::Cell;
+use std::rc::Rc;
+
+use duplex_ws::{CloseCode, CloseInfo, Subscription, WebSocket};
+
+use crate::mailbox::Mailbox;
+use crate::payload::Payload;
+use crate::timing::Clock;
+
+/// What a connection's handlers report to the waiting task.
+enum Event<T> {
+    Open,
+    /// The message handler's result: a time, or the round trips.
+    Done(Result<T, String>),
+    Closed(CloseInfo),
+}
+
+/// A socket, the handlers that report its open and close, and where they report.
+struct Connection<T> {
+    url: String,
+    socket: WebSocket,
+    events: Mailbox<Event<T>>,
+    _subscriptions: [Subscription; 2],
+}
+
+impl<T: 'static> Connection<T> {
+    /// Starts connecting, without waiting.
+    fn connect(url: &str) -> Result<Self, String> {
+        let socket = WebSocket::connect(url)
+            .map_err(|error| format!("could not connect to {url}: {error}"))?;
+        let events = Mailbox::new();
+        let (opened, closed) = (events.clone(), events.clone());
+        let subscriptions = [
+            socket.on_open(move || opened.push(Event::Open)),
+            socket.on_close(move |info| closed.push(Event::Closed(info))),
+        ];
+        Ok(Self {
+            url: url.to_owned(),
+            socket,
+            events,
+            _subscriptions: subscriptions,
+        })
+    }
+
+    /// Connects and waits until the socket is open.
+    async fn open(url: &str) -> Result<Self, String> {
+        let connection = Self::connect(url)?;
+        match connection.events.next().await {
+            Event::Open => Ok(connection),
+            Event::Closed(info) => Err(format!("{url} closed before opening: {info}")),
+            Event::Done(_) => Err(format!("{url} reported a result before opening")),
+        }
+    }
+
+    /// Subscribes `handler` to messages; it reports its result through `done`.
+    fn on_message(
+        &self,
+        mut handler: impl FnMut(duplex_ws::Message, &dyn Fn(Result<T, String>)) + 'static,
+    ) -> Subscription {
+        let events = self.events.clone();
+        self.socket.on_message(move |message| {
+            handler(message, &|result| events.push(Event::Done(result)));
+        })
+    }
+
+    /// Waits for the message handler's result; the socket closing first is an error.
+    async fn result(&self) -> Result<T, String> {
+        loop {
+            match self.events.next().await {
+                Event::Done(result) => return result,
+                Event::Closed(info) => {
+                    return Err(format!("{} closed before the end: {info}", self.url));
+                }
+                Event::Open => {}
+            }
+        }
+    }
+
+    /// Waits until the socket has closed.
+    async fn closed(&self) {
+        while self.socket.close_info().is_none() {
+            if let Event::Closed(_) = self.events.next().await {
+                return;
+            }
+        }
+    }
+
+    /// Closes with 1000 and waits until the socket has closed.
+    async fn close(self) -> Result<(), String> {
+        self.socket
+            .close_with(CloseCode::Normal, "")
+            .map_err(|error| format!("could not close {}: {error}", self.url))?;
+        self.closed().await;
+        Ok(())
+    }
+}
+
+/// [`pipelined`](crate::pipelined): a send loop; the handler timestamps the last echo.
+pub async fn pipelined(
+    clock: &Clock,
+    url: &str,
+    payload: &Payload,
+    count: u32,
+) -> Result<f64, String> {
+    let connection = Connection::open(url).await?;
+    let (expect, handler_clock) = (payload.expect(), clock.clone());
+    let mut left = count;
+    let echoes = connection.on_message(move |message, done| {
+        if left == 0 {
+            return;
+        }
+        if let Err(error) = expect.check_message(&message) {
+            left = 0;
+            return done(Err(error));
+        }
+        left -= 1;
+        if left == 0 {
+            done(Ok(handler_clock.now()));
+        }
+    });
+    let t0 = clock.now();
+    for _ in 0..count {
+        payload
+            .send_on(&connection.socket)
+            .map_err(|error| format!("send failed: {error}"))?;
+    }
+    let t1 = connection.result().await?;
+    drop(echoes);
+    connection.close().await?;
+    Ok(t1 - t0)
+}
+
+/// [`ping_pong`](crate::ping_pong): the handler times each echo and sends the next message.
+pub async fn ping_pong(
+    clock: &Clock,
+    url: &str,
+    payload: &Payload,
+    count: u32,
+) -> Result<Vec<f64>, String> {
+    let connection = Connection::open(url).await?;
+    let (expect, handler_clock, handler_payload) =
+        (payload.expect(), clock.clone(), payload.clone());
+    let weak = connection.socket.downgrade();
+    let wanted = usize::try_from(count).unwrap_or(usize::MAX);
+    let mut rtts = Vec::with_capacity(wanted);
+    let mut finished = false;
+    let sent_at = Rc::new(Cell::new(0.0));
+    let handler_sent_at = Rc::clone(&sent_at);
+    let echoes = connection.on_message(move |message, done| {
+        if finished {
+            return;
+        }
+        let now = handler_clock.now();
+        if let Err(error) = expect.check_message(&message) {
+            finished = true;
+            return done(Err(error));
+        }
+        rtts.push(now - handler_sent_at.get());
+        if rtts.len() == wanted {
+            finished = true;
+            return done(Ok(core::mem::take(&mut rtts)));
+        }
+        let Some(socket) = weak.upgrade() else {
+            return;
+        };
+        handler_sent_at.set(handler_clock.now());
+        if let Err(error) = handler_payload.send_on(&socket) {
+            finished = true;
+            done(Err(format!("send failed: {error}")));
+        }
+    });
+    // The first message; the handler sends the others.
+    sent_at.set(clock.now());
+    payload
+        .send_on(&connection.socket)
+        .map_err(|error| format!("send failed: {error}"))?;
+    let rtts = connection.result().await?;
+    drop(echoes);
+    connection.close().await?;
+    Ok(rtts)
+}
+
+/// [`flood`](crate::flood): the handler counts and timestamps the `count`-th message.
+pub async fn flood(clock: &Clock, url: &str, count: u32) -> Result<f64, String> {
+    let t0 = clock.now();
+    let connection = Connection::connect(url)?;
+    let handler_clock = clock.clone();
+    let mut left = count;
+    let messages = connection.on_message(move |_, done| {
+        if left == 0 {
+            return;
+        }
+        left -= 1;
+        if left == 0 {
+            done(Ok(handler_clock.now()));
+        }
+    });
+    let t1 = connection.result().await?;
+    drop(messages);
+    // The relay closes once it has sent everything.
+    connection.closed().await;
+    Ok(t1 - t0)
+}

@@ -1,0 +1,204 @@
+//! `cargo xtask bench`: the benchmark page (`bench/`, its Rust in `examples/bench/`) built in
+//! release mode, a release relay with `--test-endpoints` on 127.0.0.1, and the e2e crate's
+//! `bench` runner driving the page once per browser. Each browser's tables go into
+//! `target/bench/<browser>.md`, and all of them into the Speed and churn section of
+//! `BENCHMARKS.md`.
+
+use std::fs;
+use std::io;
+use std::path::PathBuf;
+
+use crate::benchmarks;
+use crate::browsers::{self, Browser};
+use crate::error::{Context, Error, Result};
+use crate::page;
+use crate::process::{heading, run, say, version_of};
+use crate::relay::{self, Output, Relay};
+use crate::tools;
+use crate::workspace::{Profile, Workspace};
+
+/// The command, as the report shows it.
+pub const COMMAND: &str = "cargo xtask bench";
+
+/// The output folder, under cargo's target folder.
+pub const OUT: &str = "bench";
+
+/// The options of `cargo xtask bench`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// The browsers to measure in, in this order.
+    pub browsers: Vec<Browser>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            browsers: Browser::ALL.to_vec(),
+        }
+    }
+}
+
+/// Builds everything, runs the benchmark in each browser and writes `BENCHMARKS.md`; `Ok(false)`
+/// when a browser's run failed or had failed runs (what was measured is written anyway).
+///
+/// # Errors
+/// When a tool or browser is missing and cannot be installed, a build fails, or the relay does
+/// not start.
+pub fn run_all(workspace: &mut Workspace, options: &Options) -> Result<bool> {
+    heading("tools");
+    let wasm_bindgen = tools::ensure_wasm_tools(workspace)?;
+    let ready = browsers::ensure(workspace, &options.browsers)?;
+    let versions = Versions {
+        rustc: version_of(workspace.command("rustc").arg("-V"))?,
+        wasm_bindgen: version_of(workspace.command(&wasm_bindgen.cli).arg("--version"))?,
+    };
+
+    heading("benchmark page (release)");
+    page::build_bench(workspace, &wasm_bindgen, Profile::Release)?;
+
+    heading("runner");
+    let status =
+        run(workspace
+            .cargo()
+            .args(["build", "--package", "duplex-e2e", "--bin", "bench"]))?;
+    if !status.success() {
+        return Err(Error::new(format!(
+            "building the bench runner failed ({status})"
+        )));
+    }
+    let runner = workspace
+        .target()
+        .join(Profile::Dev.dir())
+        .join(format!("bench{}", std::env::consts::EXE_SUFFIX));
+
+    heading("relay (release)");
+    let out = workspace.target().join(OUT);
+    fs::create_dir_all(&out).context(|| format!("cannot create {}", out.display()))?;
+    let program = relay::build(workspace, Profile::Release)?;
+    let mut command = workspace.command(&program);
+    command
+        .args(["--addr", "127.0.0.1:0", "--root"])
+        .arg(workspace.root())
+        .arg("--test-endpoints");
+    let relay = Relay::start(command, &Output::Log(out.join("relay.log")))?;
+    say(format!("relay: {}", relay.url()));
+
+    let mut sections = Vec::new();
+    let mut succeeded = true;
+    for ready in &ready {
+        let browser = ready.browser;
+        heading(&format!("bench: {browser}"));
+        let file = out.join(format!("{browser}.md"));
+        remove(&file)?;
+        let mut command = workspace.command(&runner);
+        command
+            .args(["--base-url", relay.url(), "--out"])
+            .arg(&file)
+            .env("DUPLEX_E2E_BROWSER", browser.name())
+            .env("DUPLEX_E2E_ROOT", workspace.root());
+        ready.select_driver(&mut command);
+        let status = run(&mut command)?;
+        succeeded &= status.success();
+        match fs::read_to_string(&file) {
+            Ok(section) => sections.push(section),
+            Err(error) => {
+                succeeded = false;
+                say(format!("{browser}: no results ({error})"));
+            }
+        }
+    }
+    drop(relay);
+
+    if sections.is_empty() {
+        return Ok(false);
+    }
+    let report = render(&versions, &sections);
+    heading("results");
+    print!("{report}");
+    let path = benchmarks::write(workspace, benchmarks::BENCH, &report)?;
+    say(format!(
+        "wrote the Speed and churn section of {} (each browser's part is also in {})",
+        path.display(),
+        out.display()
+    ));
+    Ok(succeeded)
+}
+
+/// The tool versions the report names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Versions {
+    /// `rustc -V`.
+    pub rustc: String,
+    /// `wasm-bindgen --version`.
+    pub wasm_bindgen: String,
+}
+
+/// How it was measured, then each browser's section.
+pub fn render(versions: &Versions, sections: &[String]) -> String {
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    let mut text = format!(
+        "Measured with `{COMMAND}` on {cores} cores: {}, {}. The page (`bench/index.html`, its Rust in \
+         `examples/bench/`) is a release build (the workspace profile: opt-level \"z\", LTO, one \
+         codegen unit) through `wasm-bindgen --target web`, without wasm-opt; the relay is a \
+         release build of duplex-relay on 127.0.0.1, serving `/echo` and `/test/flood`.\n\n\
+         Four clients do the same thing in the same page: the browser's `WebSocket` from plain \
+         JavaScript (raw JS, the limit), duplex-ws's callback API, duplex-ws's `Stream`/`Sink` \
+         (`duplex_ws::open`, split into sender and receiver), and gloo-net 0.7's `WebSocket`. \
+         Every case runs one warm-up round, then five measured rounds; in each round every client \
+         runs once, and each round starts one client later (A B C D, B C D A, ...). The page times \
+         with `performance.now()`: pipelined echo from the first send to the last echo (all \
+         messages sent back to back), ping-pong per round trip (send, await the echo, repeat), \
+         the flood from connecting until the last of 100,000 messages. Connecting and closing \
+         are not timed; every echo is checked for its kind and length.\n\n",
+        versions.rustc, versions.wasm_bindgen
+    );
+    for section in sections {
+        text.push_str(section);
+    }
+    text
+}
+
+/// Removes `file` if it is there.
+fn remove(file: &PathBuf) -> Result<()> {
+    match fs::remove_file(file) {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(error) => Err(Error::new(format!(
+            "cannot remove {}: {error}",
+            file.display()
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_report_names_the_tools_and_the_method_then_each_browser() {
+        let versions = Versions {
+            rustc: "rustc 1.95.0".to_owned(),
+            wasm_bindgen: "wasm-bindgen 0.2.130".to_owned(),
+        };
+        let text = render(
+            &versions,
+            &[
+                "### chrome 156\n\n".to_owned(),
+                "### firefox 153\n\n".to_owned(),
+            ],
+        );
+        assert!(
+            text.starts_with("Measured with `cargo xtask bench` on "),
+            "{text}"
+        );
+        assert!(
+            text.contains("rustc 1.95.0, wasm-bindgen 0.2.130"),
+            "{text}"
+        );
+        assert!(text.contains("five measured rounds"), "{text}");
+        assert!(
+            text.ends_with("### chrome 156\n\n### firefox 153\n\n"),
+            "{text}"
+        );
+    }
+}
