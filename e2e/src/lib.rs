@@ -22,6 +22,8 @@
 //! - [`wait`]: polling with a deadline, and a time limit on every WebDriver command.
 //! - [`page`]: the echo page's controls and snapshots of what it shows.
 //! - [`chat`]: the chat page's controls and snapshots of what it shows.
+//! - [`bench`]: the benchmark behind `cargo xtask bench` (the page in `bench/`, the `bench` binary),
+//!   and the smoke run of it in `tests/bench_page.rs`.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), duplex_e2e::Error> {

@@ -34,7 +34,7 @@ Commands:
   bench    Measure speed against raw JavaScript and gloo-net, and leaks under churn: build
            the benchmark page (bench/) and the relay in release mode, run every case in
            headless Chromium, then Firefox, and write the tables into BENCHMARKS.md (the
-           Speed and churn section) and target/bench/. Takes about 10 minutes.
+           Speed and churn section) and target/bench/. Takes about 22 minutes on 2 cores.
              --browser chromium|firefox   measure in this browser only
   setup    Install the tools and browsers the tests need; print how to use them by hand.
   help     Print this help.
