@@ -34,14 +34,15 @@ pub fn render(results: &BrowserResults) -> String {
         results,
         Scenario::Pipelined,
         "**Pipelined echo**: messages per second, and payload MB/s (10^6 bytes) one way; in \
-         brackets, the ratio to raw JS (higher is better, target at least 0.97x).",
+         brackets, the ratio to raw JS, the median of the rounds' own ratios (higher is better, \
+         target at least 0.97x).",
     );
     table(
         &mut out,
         results,
         Scenario::PingPong,
-        "**Ping-pong round trip**: p50 / p99 in µs; in brackets, the ratios to raw JS (lower is \
-         better, target at most 1.03x).",
+        "**Ping-pong round trip**: p50 / p99 in µs; in brackets, the ratios to raw JS, each the \
+         median of the rounds' own ratios (lower is better, target at most 1.03x).",
     );
     table(
         &mut out,
@@ -116,7 +117,8 @@ fn summary(result: &CaseResult, client: Client) -> Option<Summary> {
 }
 
 fn ratio_of(result: &CaseResult, client: Client) -> Option<Ratio> {
-    stats::ratio(summary(result, client)?, summary(result, Client::Js)?)
+    let samples = |client| result.samples.get(&client).map(Vec::as_slice);
+    stats::paired_ratio(&result.case, samples(client)?, samples(Client::Js)?)
 }
 
 fn value(summary: Summary) -> String {
@@ -161,7 +163,8 @@ fn targets(out: &mut String, results: &BrowserResults) {
         let _ = writeln!(
             out,
             "- Noise: raw JS's slowest round is {}% slower than its fastest in the median case, \
-             {}% in the widest; ratios closer to 1 than that are not differences.",
+             {}% in the widest. Each ratio compares runs of the same round, which cancels what \
+             slows a whole round, but not what differs between neighbouring runs.",
             round_to(median * 100.0, 0),
             round_to(widest * 100.0, 0)
         );

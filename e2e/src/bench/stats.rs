@@ -152,6 +152,46 @@ pub fn ratio(client: Summary, raw: Summary) -> Option<Ratio> {
     }
 }
 
+/// `ours` against `raw` in `case`, round by round: the median of each round's ratio, so that what
+/// slows a whole round (the machine, the relay) cancels out. Runs of one round are next to each other;
+/// the rounds themselves differ by much more. Falls back to the ratio of the medians when the two have
+/// not the same number of rounds (a run failed).
+pub fn paired_ratio(case: &Case, ours: &[Sample], raw: &[Sample]) -> Option<Ratio> {
+    if ours.len() != raw.len() {
+        return ratio(summarise(case, ours)?, summarise(case, raw)?);
+    }
+    let rounds: Option<Vec<Ratio>> = ours
+        .iter()
+        .zip(raw)
+        .map(|(ours, raw)| {
+            ratio(
+                summarise(case, core::slice::from_ref(ours))?,
+                summarise(case, core::slice::from_ref(raw))?,
+            )
+        })
+        .collect();
+    let rounds = rounds?;
+    let pick = |part: fn(&Ratio) -> Option<f64>| -> Option<f64> {
+        median(&rounds.iter().map(part).collect::<Option<Vec<f64>>>()?)
+    };
+    match rounds.first()? {
+        Ratio::Rate(_) => Some(Ratio::Rate(pick(|r| match r {
+            Ratio::Rate(rate) => Some(*rate),
+            Ratio::RoundTrip { .. } => None,
+        })?)),
+        Ratio::RoundTrip { .. } => Some(Ratio::RoundTrip {
+            p50: pick(|r| match r {
+                Ratio::RoundTrip { p50, .. } => Some(*p50),
+                Ratio::Rate(_) => None,
+            })?,
+            p99: pick(|r| match r {
+                Ratio::RoundTrip { p99, .. } => Some(*p99),
+                Ratio::Rate(_) => None,
+            })?,
+        }),
+    }
+}
+
 impl Ratio {
     /// Whether it meets the target (for round trips, the p50 and the p99 both).
     pub fn meets_target(self) -> bool {
@@ -258,6 +298,32 @@ mod tests {
         let samples = [vec![1.0, 2.0], vec![1.5, 1.5]].map(Sample::RoundTrips);
         assert_eq!(super::spread(&rtt, &samples), Some(0.5));
         assert_eq!(super::spread(&rtt, &[]), None);
+    }
+
+    #[test]
+    fn paired_ratios_cancel_what_slows_a_whole_round() {
+        let pipelined = case(Scenario::Pipelined, 32, 100);
+        // Round 2 is twice as slow for both: each round's ratio is 0.9, and so is their median.
+        let raw = [100.0, 200.0, 100.0].map(Sample::Elapsed);
+        let ours = [100.0 / 0.9, 200.0 / 0.9, 100.0 / 0.9].map(Sample::Elapsed);
+        let Some(Ratio::Rate(rate)) = paired_ratio(&pipelined, &ours, &raw) else {
+            panic!("a rate ratio");
+        };
+        assert!((rate - 0.9).abs() < 1e-9, "{rate}");
+        // Unpaired (a failed run): the ratio of the medians.
+        let fewer = [100.0 / 0.9, 200.0 / 0.9].map(Sample::Elapsed);
+        assert!(paired_ratio(&pipelined, &fewer, &raw).is_some());
+        let rtt = case(Scenario::PingPong, 32, 1);
+        let raw = [0.1, 0.3].map(|ms| Sample::RoundTrips(vec![ms]));
+        let ours = [0.11, 0.33].map(|ms| Sample::RoundTrips(vec![ms]));
+        let Some(Ratio::RoundTrip { p50, p99 }) = paired_ratio(&rtt, &ours, &raw) else {
+            panic!("a round-trip ratio");
+        };
+        assert!(
+            (p50 - 1.1).abs() < 1e-9 && (p99 - 1.1).abs() < 1e-9,
+            "{p50} {p99}"
+        );
+        assert_eq!(paired_ratio(&rtt, &[], &[]), None);
     }
 
     #[test]

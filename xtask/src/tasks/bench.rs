@@ -149,7 +149,9 @@ pub fn render(versions: &Versions, sections: &[String]) -> String {
          with `performance.now()`: pipelined echo from the first send to the last echo (all \
          messages sent back to back), ping-pong per round trip (send, await the echo, repeat), \
          the flood from connecting until the last of 100,000 messages. Connecting and closing \
-         are not timed; every echo is checked for its kind and length.\n\n",
+         are not timed; every echo is checked for its kind and length. The tables show each \
+         client's median over the rounds; a ratio to raw JS is the median of the rounds' ratios, \
+         each between runs of the same round.\n\n",
         versions.rustc, versions.wasm_bindgen
     );
     for section in sections {
