@@ -12,7 +12,7 @@
 //! - [x] no uncaught error, unhandled rejection or `console.error`
 
 use duplex_e2e::bench::measure::measure;
-use duplex_e2e::bench::page::BenchPage;
+use duplex_e2e::bench::page::{BENCH_FILES, BenchPage};
 use duplex_e2e::bench::plan::{self, Client, Scale};
 use duplex_e2e::bench::report;
 use duplex_e2e::bench::stats::Sample;
@@ -22,12 +22,7 @@ use duplex_e2e::{Relay, Session, Setup};
 async fn every_client_runs_every_case_and_the_churn_leaves_nothing_behind() {
     let setup = Setup::from_env().expect("the e2e environment");
     setup
-        .require([
-            "bench/index.html",
-            "bench/bench.js",
-            "bench/pkg/bench.js",
-            "bench/pkg/bench_bg.wasm",
-        ])
+        .require(BENCH_FILES)
         .expect("the benchmark page is built");
     let relay = Relay::with_test_endpoints(&setup.root).expect("start the relay");
     let session = Session::start(&setup, "bench-page")

@@ -4,14 +4,14 @@
 
 use core::future::poll_fn;
 
-use futures_util::future::try_join;
 use futures_util::{SinkExt, StreamExt};
 use gloo_net::websocket::futures::WebSocket;
-use gloo_net::websocket::{Message, State, WebSocketError};
+use gloo_net::websocket::{Message, State};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use crate::payload::{Kind, Payload};
+use crate::loops;
+use crate::payload::{Expect, Kind, Payload};
 use crate::timing::Clock;
 
 /// The payload as a gloo-net message.
@@ -22,15 +22,12 @@ fn message(payload: &Payload) -> Message {
     }
 }
 
-fn kind_and_len(message: &Message) -> (Kind, usize) {
+/// Checks a gloo-net echo against `expect`.
+fn check(expect: Expect, message: &Message) -> Result<(), String> {
     match message {
-        Message::Text(text) => (Kind::Text, text.len()),
-        Message::Bytes(bytes) => (Kind::Binary, bytes.len()),
+        Message::Text(text) => expect.check(Kind::Text, text.len()),
+        Message::Bytes(bytes) => expect.check(Kind::Binary, bytes.len()),
     }
-}
-
-fn send_failed(error: WebSocketError) -> String {
-    format!("send failed: {error}")
 }
 
 /// Connects and waits until the socket is open. Also returns the browser's socket, to wait for the close.
@@ -83,18 +80,6 @@ fn describe(error: &JsValue) -> String {
     )
 }
 
-/// The next message; the stream ending or failing first is an error.
-async fn next(
-    messages: &mut (impl futures_util::Stream<Item = Result<Message, WebSocketError>> + Unpin),
-    received: u32,
-) -> Result<Message, String> {
-    match messages.next().await {
-        Some(Ok(message)) => Ok(message),
-        Some(Err(error)) => Err(format!("after {received} messages: {error}")),
-        None => Err(format!("the connection closed after {received} messages")),
-    }
-}
-
 /// [`pipelined`](crate::pipelined): the sink is fed while the stream is read.
 pub async fn pipelined(
     clock: &Clock,
@@ -105,26 +90,20 @@ pub async fn pipelined(
     let (socket, raw) = open(url).await?;
     let (mut sink, mut stream) = socket.split();
     let expect = payload.expect();
-    let t0 = clock.now();
-    let send = async {
-        for _ in 0..count {
-            sink.feed(message(payload)).await.map_err(send_failed)?;
-        }
-        sink.flush().await.map_err(send_failed)
-    };
-    let receive = async {
-        for received in 0..count {
-            let (kind, len) = kind_and_len(&next(&mut stream, received).await?);
-            expect.check(kind, len)?;
-        }
-        Ok(clock.now())
-    };
-    let ((), t1) = try_join(send, receive).await?;
+    let elapsed = loops::pipelined(
+        clock,
+        &mut sink,
+        &mut stream,
+        count,
+        || message(payload),
+        |message| check(expect, message),
+    )
+    .await?;
     let socket = stream
         .reunite(sink)
         .map_err(|_| "the two halves of the socket did not reunite".to_owned())?;
     close(socket, &raw).await?;
-    Ok(t1 - t0)
+    Ok(elapsed)
 }
 
 /// [`ping_pong`](crate::ping_pong): send, then await the echo.
@@ -136,14 +115,14 @@ pub async fn ping_pong(
 ) -> Result<Vec<f64>, String> {
     let (mut socket, raw) = open(url).await?;
     let expect = payload.expect();
-    let mut rtts = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
-    for received in 0..count {
-        let t = clock.now();
-        socket.send(message(payload)).await.map_err(send_failed)?;
-        let (kind, len) = kind_and_len(&next(&mut socket, received).await?);
-        expect.check(kind, len)?;
-        rtts.push(clock.now() - t);
-    }
+    let rtts = loops::ping_pong(
+        clock,
+        &mut socket,
+        count,
+        || message(payload),
+        |message| check(expect, message),
+    )
+    .await?;
     close(socket, &raw).await?;
     Ok(rtts)
 }
@@ -153,11 +132,8 @@ pub async fn flood(clock: &Clock, url: &str, count: u32) -> Result<f64, String> 
     let t0 = clock.now();
     let mut socket =
         WebSocket::open(url).map_err(|error| format!("could not connect to {url}: {error}"))?;
-    for received in 0..count {
-        next(&mut socket, received).await?;
-    }
-    let t1 = clock.now();
+    let elapsed = loops::flood(clock, t0, &mut socket, count).await?;
     // The relay closes once it has sent everything; gloo-net then reports the close and ends its stream.
     while socket.next().await.is_some() {}
-    Ok(t1 - t0)
+    Ok(elapsed)
 }

@@ -11,6 +11,7 @@
 mod callback;
 mod churn;
 mod gloo;
+mod loops;
 mod mailbox;
 mod payload;
 mod stream;

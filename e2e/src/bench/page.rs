@@ -16,6 +16,15 @@ use crate::{Error, Session};
 /// Where the page is on a relay serving the repository root.
 pub const BENCH_PAGE: &str = "/bench/";
 
+/// The files the page needs, relative to the repository root (`bench/pkg/` is built by
+/// `cargo xtask bench`, and by `cargo xtask test` for the smoke run).
+pub const BENCH_FILES: [&str; 4] = [
+    "bench/index.html",
+    "bench/bench.js",
+    "bench/pkg/bench.js",
+    "bench/pkg/bench_bg.wasm",
+];
+
 /// How long one call into the page may take; a run takes seconds at most.
 pub const CALL_LIMIT: Duration = Duration::from_secs(300);
 

@@ -171,25 +171,21 @@ pub fn paired_ratio(case: &Case, ours: &[Sample], raw: &[Sample]) -> Option<Rati
         })
         .collect();
     let rounds = rounds?;
-    let pick = |part: fn(&Ratio) -> Option<f64>| -> Option<f64> {
-        median(&rounds.iter().map(part).collect::<Option<Vec<f64>>>()?)
-    };
-    match rounds.first()? {
-        Ratio::Rate(_) => Some(Ratio::Rate(pick(|r| match r {
-            Ratio::Rate(rate) => Some(*rate),
-            Ratio::RoundTrip { .. } => None,
-        })?)),
-        Ratio::RoundTrip { .. } => Some(Ratio::RoundTrip {
-            p50: pick(|r| match r {
-                Ratio::RoundTrip { p50, .. } => Some(*p50),
-                Ratio::Rate(_) => None,
-            })?,
-            p99: pick(|r| match r {
-                Ratio::RoundTrip { p99, .. } => Some(*p99),
-                Ratio::Rate(_) => None,
-            })?,
-        }),
-    }
+    // A rate has one part; a round trip two. All rounds of a case are of the same kind.
+    let (first, second): (Vec<f64>, Vec<f64>) = rounds
+        .iter()
+        .map(|round| match *round {
+            Ratio::Rate(rate) => (rate, rate),
+            Ratio::RoundTrip { p50, p99 } => (p50, p99),
+        })
+        .unzip();
+    Some(match rounds.first()? {
+        Ratio::Rate(_) => Ratio::Rate(median(&first)?),
+        Ratio::RoundTrip { .. } => Ratio::RoundTrip {
+            p50: median(&first)?,
+            p99: median(&second)?,
+        },
+    })
 }
 
 impl Ratio {

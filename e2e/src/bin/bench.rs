@@ -15,18 +15,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use duplex_e2e::bench::measure::measure;
-use duplex_e2e::bench::page::BenchPage;
+use duplex_e2e::bench::page::{BENCH_FILES, BenchPage};
 use duplex_e2e::bench::plan::Scale;
 use duplex_e2e::bench::report;
 use duplex_e2e::{Error, Session, Setup};
-
-/// The files the page needs, relative to the repository root.
-const PAGE_FILES: [&str; 4] = [
-    "bench/index.html",
-    "bench/bench.js",
-    "bench/pkg/bench.js",
-    "bench/pkg/bench_bg.wasm",
-];
 
 struct Args {
     base_url: String,
@@ -57,7 +49,7 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
 
 async fn run(args: &Args) -> Result<bool, Error> {
     let setup = Setup::locate()?;
-    setup.require(PAGE_FILES)?;
+    setup.require(BENCH_FILES)?;
     let browser = setup.browser;
     let session = Session::start(&setup, "bench").await?;
     let page = BenchPage::load(session, &args.base_url).await?;

@@ -6,7 +6,7 @@
 
 use std::fs;
 use std::io;
-use std::path::PathBuf;
+use std::path::Path;
 
 use crate::benchmarks;
 use crate::browsers::{self, Browser};
@@ -161,7 +161,7 @@ pub fn render(versions: &Versions, sections: &[String]) -> String {
 }
 
 /// Removes `file` if it is there.
-fn remove(file: &PathBuf) -> Result<()> {
+fn remove(file: &Path) -> Result<()> {
     match fs::remove_file(file) {
         Ok(()) => Ok(()),
         Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(()),
