@@ -1,3 +1,3 @@
-// Loads the chat page's Rust code (examples/chat/), which wires up the DOM.
+// Loads the chat page's Rust code (www/chat/), which wires up the DOM.
 import init from "./pkg/chat.js";
 await init();

@@ -1,4 +1,4 @@
-//! [`ChatTab`]: the chat page (`index.html` + `examples/chat/`) in one browser, as a test sees it:
+//! [`ChatTab`]: the chat page (`index.html` + `www/chat/`) in one browser, as a test sees it:
 //! its controls by `data-testid`, and [`ChatSnapshot`]s of what it shows.
 
 use std::fmt;
@@ -30,6 +30,9 @@ return {
             pending: entry.dataset.pending === "true",
         };
     }) : [],
+    system: list
+        ? Array.from(list.querySelectorAll('[data-testid="system"]'), (entry) => entry.textContent)
+        : [],
     markup_in_text: list
         ? Array.from(list.querySelectorAll(".text *"), (element) => element.localName)
         : [],
@@ -74,6 +77,9 @@ pub struct ChatSnapshot {
     pub members: Vec<String>,
     /// The messages, oldest first.
     pub messages: Vec<ChatMessage>,
+    /// The page's own lines among the messages (someone joined or left, the history was reset,
+    /// messages could not be recovered), oldest first.
+    pub system: Vec<String>,
     /// Elements found inside message texts: markup that was parsed. Should stay empty.
     pub markup_in_text: Vec<String>,
     /// What the error hooks recorded. Should stay empty.
@@ -125,6 +131,9 @@ impl fmt::Display for ChatSnapshot {
             };
             let pending = if m.pending { " (pending)" } else { "" };
             writeln!(f, "    {}: {body}{pending}", m.from)?;
+        }
+        for line in &self.system {
+            writeln!(f, "  system line: {line:?}")?;
         }
         if !self.markup_in_text.is_empty() {
             writeln!(f, "  markup parsed in texts: {:?}", self.markup_in_text)?;
@@ -246,6 +255,23 @@ impl ChatTab {
         self.session
             .type_into("image-input", &path.display().to_string())
             .await
+    }
+
+    /// Clicks Disconnect, with the close code and reason the form holds (1000 "bye" unless
+    /// changed): the page closes its socket and stops reconnecting.
+    ///
+    /// # Errors
+    /// As [`Session::click`].
+    pub async fn disconnect(&self) -> Result<(), Error> {
+        self.session.click("disconnect").await
+    }
+
+    /// Clicks Reconnect: the page connects again and rejoins its room.
+    ///
+    /// # Errors
+    /// As [`Session::click`].
+    pub async fn reconnect(&self) -> Result<(), Error> {
+        self.session.click("reconnect").await
     }
 
     /// Resizes the window to `width`×`height` CSS pixels (a phone, say) and tells whether the page then

@@ -67,6 +67,8 @@ pub enum Error {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The relay could not open its store (the SQLite file in its data folder).
+    Store(duplex_relay::store::OpenError),
 }
 
 impl Error {
@@ -118,6 +120,7 @@ impl fmt::Display for Error {
                 Ok(())
             }
             Self::Io { action, source } => write!(f, "{action}: {source}"),
+            Self::Store(source) => write!(f, "the relay cannot open its store: {source}"),
         }
     }
 }
@@ -134,6 +137,7 @@ impl std::error::Error for Error {
             Self::NewSession { source, .. } => Some(source),
             Self::WebDriver { source, .. } => Some(source),
             Self::Io { source, .. } => Some(source),
+            Self::Store(source) => Some(source),
             _ => None,
         }
     }

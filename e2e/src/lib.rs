@@ -1,5 +1,5 @@
 //! `duplex-e2e`: end-to-end tests that drive the echo page (`www/echo.html`, built from
-//! `examples/echo.rs`) in a real headless browser through WebDriver, against the real relay.
+//! `www/echo/`) in a real headless browser through WebDriver, against the real relay.
 //!
 //! `cargo xtask test` builds the page into `www/pkg/` and runs `cargo test -p duplex-e2e` once
 //! per browser, with:
@@ -9,8 +9,9 @@
 //!   in `<root>/target/tools/bin`);
 //! - `DUPLEX_E2E_ROOT`: the repository root, served by the relay (else this crate's parent).
 //!
-//! Each test gets its own relay on `127.0.0.1:0`, its own driver on a free port and its own
-//! browser; all of them end when the test ends, passing or not. Screenshots and driver logs
+//! Each test gets its own relay on `127.0.0.1:0` (with a fresh data folder for its store, under
+//! the system's temporary folder), its own driver on a free port and its own browser; all of
+//! them end when the test ends, passing or not. Screenshots and driver logs
 //! (`<browser>-<test>-driver.log`) go to `<root>/target/e2e/`; a condition that times out
 //! leaves `<browser>-<test>-timeout.png` there, and a test that panics with its browser open
 //! `<browser>-<test>-failure.png`.

@@ -1,4 +1,4 @@
-//! [`EchoPage`]: the echo page (`www/echo.html` + `examples/echo.rs`) as a test sees it: its
+//! [`EchoPage`]: the echo page (`www/echo.html` + `www/echo/`) as a test sees it: its
 //! controls by `data-testid`, and [`Snapshot`]s of what it shows.
 
 use std::fmt;

@@ -1,10 +1,12 @@
 //! [`Relay`]: the real `duplex-relay` service on `127.0.0.1:0`, in this process, serving the pages
 //! as users get them (test endpoints only when asked for). It can stop the way the binary does on SIGTERM (Close 1012
-//! to every client) and start again on the same port.
+//! to every client) and start again on the same port, with the same store.
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::thread::JoinHandle;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use duplex_relay::{AppState, Config};
 use tokio::sync::oneshot;
@@ -15,6 +17,11 @@ use crate::Error;
 ///
 /// It runs on a thread and runtime of its own, so it keeps serving whatever the test's runtime
 /// does (a blocking clean-up in a `Drop`, a current-thread `#[tokio::test]`).
+///
+/// Each relay keeps its chat store in a fresh data folder of its own (see [`Relay::data`]),
+/// kept across [`Relay::restart`] and removed when the relay is dropped. It is under the system's
+/// temporary folder, not under `<root>/target/e2e/`: the relay refuses a data folder inside the
+/// folder it serves.
 #[derive(Debug)]
 #[must_use = "the relay stops when this is dropped"]
 pub struct Relay {
@@ -32,13 +39,16 @@ struct Running {
 
 impl Relay {
     /// Starts the relay: static files from `root` (which holds `index.html` and `www/`), the
-    /// echo endpoint at `/echo` and the chat rooms at `/chat`, test endpoints off.
+    /// echo endpoint at `/echo` and the chat rooms at `/chat`, test endpoints off, and an empty
+    /// store in a new data folder.
     ///
     /// # Errors
-    /// [`Error::Io`] if no port can be bound or the relay's thread cannot start.
+    /// [`Error::Io`] if no port can be bound, the data folder cannot be made or the relay's
+    /// thread cannot start; [`Error::Store`] if the relay cannot open its store.
     pub fn start(root: &Path) -> Result<Self, Error> {
         Self::with_config(Config {
             root: root.to_path_buf(),
+            data: fresh_data_dir()?,
             ..Config::default()
         })
     }
@@ -52,6 +62,7 @@ impl Relay {
         Self::with_config(Config {
             root: root.to_path_buf(),
             test_endpoints: true,
+            data: fresh_data_dir()?,
             ..Config::default()
         })
     }
@@ -79,16 +90,23 @@ impl Relay {
         }
     }
 
-    /// Starts a stopped relay again on the same port, with fresh state (no rooms, no history).
+    /// Starts a stopped relay again on the same port and the same data folder: no connections
+    /// and no rooms in memory, but every room's history (and `seq`, and epoch) as stored.
     ///
     /// # Errors
-    /// [`Error::Io`] if the port cannot be bound again or the thread cannot start.
+    /// [`Error::Io`] if the port cannot be bound again or the thread cannot start;
+    /// [`Error::Store`] if the relay cannot open its store again.
     pub fn restart(&mut self) -> Result<(), Error> {
         self.stop();
         let listener =
             TcpListener::bind(self.addr).map_err(Error::io(format!("bind {} again", self.addr)))?;
         self.running = Some(serve(listener, self.config.clone())?);
         Ok(())
+    }
+
+    /// The relay's data folder, where its SQLite file lives.
+    pub fn data(&self) -> &Path {
+        &self.config.data
     }
 
     /// The address the relay listens on.
@@ -119,7 +137,7 @@ fn serve(listener: TcpListener, config: Config) -> Result<Running, Error> {
         .enable_all()
         .build()
         .map_err(Error::io("start the relay's runtime"))?;
-    let state = AppState::new(config);
+    let state = AppState::open(config).map_err(Error::Store)?;
     let (stop, stopped) = oneshot::channel::<()>();
     let thread = std::thread::Builder::new()
         .name(format!("e2e-relay-{}", addr.port()))
@@ -145,5 +163,30 @@ fn serve(listener: TcpListener, config: Config) -> Result<Running, Error> {
 impl Drop for Relay {
     fn drop(&mut self) {
         self.stop();
+        // Best effort: a folder left behind is in the temporary folder, and names its process.
+        let _ = std::fs::remove_dir_all(&self.config.data);
     }
+}
+
+/// A new, empty folder for one relay's store:
+/// `<temp>/duplex-e2e/relay-data/<process id>-<time>-<count>`.
+fn fresh_data_dir() -> Result<PathBuf, Error> {
+    static COUNT: AtomicU32 = AtomicU32::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_nanos());
+    let name = format!(
+        "{}-{nanos}-{}",
+        std::process::id(),
+        COUNT.fetch_add(1, Ordering::Relaxed)
+    );
+    let dir = std::env::temp_dir()
+        .join("duplex-e2e")
+        .join("relay-data")
+        .join(name);
+    std::fs::create_dir_all(&dir).map_err(Error::io(format!(
+        "create the relay's data folder {}",
+        dir.display()
+    )))?;
+    Ok(dir)
 }

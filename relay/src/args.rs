@@ -1,218 +1,147 @@
-//! The command line of the `duplex-relay` binary.
+//! The command line of the `duplex-relay` binary: `duplex-relay --help` is generated from these
+//! definitions.
 
-use std::fmt;
 use std::path::PathBuf;
 
-use crate::{Config, origin};
+use clap::Parser;
+
+use crate::{Config, DEFAULT_KEEP_POSTS, default_data_dir, origin};
 
 /// The address the relay listens on when `--addr` is not given.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 
-/// The `--help` text.
-pub const USAGE: &str = "\
-Usage: duplex-relay [--addr ADDR] [--root DIR] [--allow-origin ORIGIN]... [--test-endpoints]
-
-Serves static files from DIR, a WebSocket echo at /echo and chat rooms at /chat.
-
-Options:
-  --addr ADDR            address to listen on (default 127.0.0.1:8080; port 0 picks a free port)
-  --root DIR             folder to serve static files from (default .)
-  --allow-origin ORIGIN  also accept WebSockets from pages of ORIGIN, e.g. https://chat.example
-                         (repeatable; the relay's own origin and loopback origins always are)
-  --test-endpoints       mount the /test/* fault-injection endpoints (never use in production)
-  --help                 print this help
-
-The first line on stdout is the base URL the relay listens on, e.g. http://127.0.0.1:8080
-On SIGINT or SIGTERM, WebSockets are closed with 1012 (service restart) and the relay exits.
-";
-
-/// What the command line asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Command {
-    /// Print [`USAGE`] and exit.
-    Help,
-    /// Serve `config` on `addr`.
-    Serve {
-        /// The `--addr` value, resolved when binding (`host:port`).
-        addr: String,
-        /// The rest of the options.
-        config: Config,
-    },
+/// duplex-relay: serves static files, a WebSocket echo at /echo and chat rooms at /chat.
+///
+/// The first line on stdout is the base URL the relay listens on, e.g. http://127.0.0.1:8080.
+/// On SIGINT or SIGTERM, WebSockets are closed with 1012 (service restart) and the relay exits.
+#[derive(Debug, Clone, PartialEq, Eq, Parser)]
+#[command(name = "duplex-relay", version)]
+pub struct Args {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, value_name = "ADDR", default_value = DEFAULT_ADDR)]
+    pub addr: String,
+    /// Folder to serve static files from.
+    #[arg(long, value_name = "DIR", default_value = ".", value_parser = non_empty_path)]
+    pub root: PathBuf,
+    /// Also accept WebSockets from pages of ORIGIN, e.g. https://chat.example (repeatable; the
+    /// relay's own origin and loopback origins always are).
+    #[arg(long = "allow-origin", value_name = "ORIGIN", value_parser = an_origin)]
+    pub allowed_origins: Vec<String>,
+    /// Folder of the chat's SQLite database, created if missing; it must not be inside --root.
+    /// [default: duplex-relay in the user's data folder, e.g. ~/.local/share/duplex-relay]
+    #[arg(long, value_name = "DIR", value_parser = non_empty_path)]
+    pub data: Option<PathBuf>,
+    /// Posts kept per room (at least 1000): older ones are deleted as new ones arrive.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_KEEP_POSTS)]
+    pub keep_posts: usize,
+    /// The most the database file may grow to, in MiB; posts beyond it are refused with the
+    /// error `unavailable` [default: no limit but the disk].
+    #[arg(long, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_db_mib: Option<u64>,
+    /// Mount the /test/* fault-injection endpoints (never use in production).
+    #[arg(long)]
+    pub test_endpoints: bool,
 }
 
-/// A command line that cannot be obeyed; its `Display` is the message for stderr.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ArgError(String);
-
-impl fmt::Display for ArgError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for ArgError {}
-
-/// Parses the arguments after the program name. `--flag value` and `--flag=value` are both
-/// accepted.
-///
-/// # Errors
-///
-/// An unknown option, an option without its value, an option other than `--allow-origin`
-/// given twice, or an `--allow-origin` that is not an origin (`scheme://host[:port]`, no path).
-pub fn parse<I>(args: I) -> Result<Command, ArgError>
-where
-    I: IntoIterator<Item = String>,
-{
-    let mut addr = None;
-    let mut root = None;
-    let mut test_endpoints = false;
-    let mut allowed_origins = Vec::new();
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        let (name, inline) = match arg.split_once('=') {
-            Some((name, value)) if name.starts_with("--") => (name.to_owned(), Some(value)),
-            _ => (arg.clone(), None),
-        };
-        match name.as_str() {
-            "--help" | "-h" => return Ok(Command::Help),
-            "--test-endpoints" if inline.is_none() => test_endpoints = true,
-            "--addr" | "--root" | "--allow-origin" => {
-                let value = match inline {
-                    Some(value) => value.to_owned(),
-                    None => args
-                        .next()
-                        .ok_or_else(|| ArgError(format!("{name} needs a value")))?,
-                };
-                if value.is_empty() {
-                    return Err(ArgError(format!("{name} needs a non-empty value")));
-                }
-                if name == "--allow-origin" {
-                    if !origin::is_origin(&value) {
-                        return Err(ArgError(format!(
-                            "--allow-origin needs an origin such as https://chat.example \
-                             (scheme://host[:port], no path), got {value:?}"
-                        )));
-                    }
-                    allowed_origins.push(value);
-                    continue;
-                }
-                let slot = if name == "--addr" {
-                    &mut addr
-                } else {
-                    &mut root
-                };
-                if slot.replace(value).is_some() {
-                    return Err(ArgError(format!("{name} given twice")));
-                }
-            }
-            _ => return Err(ArgError(format!("unknown argument {arg:?}"))),
+impl Args {
+    /// The relay's configuration from these arguments.
+    pub fn config(&self) -> Config {
+        Config {
+            root: self.root.clone(),
+            test_endpoints: self.test_endpoints,
+            allowed_origins: self.allowed_origins.clone(),
+            data: self.data.clone().unwrap_or_else(default_data_dir),
+            keep_posts: self.keep_posts,
+            max_db_mib: self.max_db_mib,
         }
     }
-    Ok(Command::Serve {
-        addr: addr.unwrap_or_else(|| DEFAULT_ADDR.to_owned()),
-        config: Config {
-            root: root.map_or_else(|| Config::default().root, PathBuf::from),
-            test_endpoints,
-            allowed_origins,
-        },
-    })
+}
+
+fn non_empty_path(value: &str) -> Result<PathBuf, String> {
+    if value.is_empty() {
+        return Err("needs a non-empty value".to_owned());
+    }
+    Ok(PathBuf::from(value))
+}
+
+fn an_origin(value: &str) -> Result<String, String> {
+    if origin::is_origin(value) {
+        Ok(value.to_owned())
+    } else {
+        Err(format!(
+            "needs an origin such as https://chat.example (scheme://host[:port], no path), got {value:?}"
+        ))
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use clap::CommandFactory;
+
     use super::*;
 
-    fn parse_strs(args: &[&str]) -> Result<Command, ArgError> {
-        parse(args.iter().map(|arg| (*arg).to_owned()))
+    fn parse(args: &[&str]) -> Result<Args, clap::Error> {
+        Args::try_parse_from(std::iter::once("duplex-relay").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn the_definitions_are_consistent() {
+        Args::command().debug_assert();
     }
 
     #[test]
     fn defaults() {
-        assert_eq!(
-            parse_strs(&[]),
-            Ok(Command::Serve {
-                addr: DEFAULT_ADDR.to_owned(),
-                config: Config::default(),
-            })
-        );
+        let args = parse(&[]).expect("no arguments");
+        assert_eq!(args.addr, DEFAULT_ADDR);
+        assert_eq!(args.config(), Config::default());
     }
 
     #[test]
     fn every_option_in_both_spellings() {
-        let expected = Ok(Command::Serve {
-            addr: "127.0.0.1:0".to_owned(),
-            config: Config {
-                root: PathBuf::from("site"),
-                test_endpoints: true,
-                allowed_origins: vec![
-                    "https://chat.example".to_owned(),
-                    "http://10.0.0.2:8080".to_owned(),
-                ],
-            },
-        });
-        assert_eq!(
-            parse_strs(&[
-                "--addr",
-                "127.0.0.1:0",
-                "--allow-origin",
-                "https://chat.example",
-                "--root",
-                "site",
-                "--test-endpoints",
-                "--allow-origin",
-                "http://10.0.0.2:8080",
-            ]),
-            expected
-        );
-        assert_eq!(
-            parse_strs(&[
-                "--allow-origin=https://chat.example",
-                "--test-endpoints",
-                "--root=site",
-                "--addr=127.0.0.1:0",
-                "--allow-origin=http://10.0.0.2:8080",
-            ]),
-            expected
-        );
-    }
-
-    #[test]
-    fn allow_origin_keeps_the_order_and_repeats() {
-        let Ok(Command::Serve { config, .. }) = parse_strs(&[
-            "--allow-origin",
-            "https://b.example",
-            "--allow-origin=https://a.example",
-            "--allow-origin",
-            "https://b.example",
-        ]) else {
-            panic!("should parse");
+        let expected = Config {
+            root: PathBuf::from("site"),
+            test_endpoints: true,
+            allowed_origins: vec![
+                "https://chat.example".to_owned(),
+                "http://10.0.0.2:8080".to_owned(),
+            ],
+            data: PathBuf::from("/var/lib/duplex"),
+            keep_posts: 5000,
+            max_db_mib: Some(64),
         };
-        assert_eq!(
-            config.allowed_origins,
-            [
-                "https://b.example",
-                "https://a.example",
-                "https://b.example"
-            ]
-        );
-    }
-
-    #[test]
-    fn usage_lists_every_option() {
-        for option in [
+        let spaced = parse(&[
             "--addr",
-            "--root",
+            "127.0.0.1:0",
             "--allow-origin",
+            "https://chat.example",
+            "--root",
+            "site",
             "--test-endpoints",
-            "--help",
-        ] {
-            assert!(USAGE.contains(option), "{option}");
+            "--data",
+            "/var/lib/duplex",
+            "--keep-posts",
+            "5000",
+            "--max-db-mib",
+            "64",
+            "--allow-origin",
+            "http://10.0.0.2:8080",
+        ])
+        .expect("spaced");
+        let joined = parse(&[
+            "--allow-origin=https://chat.example",
+            "--test-endpoints",
+            "--root=site",
+            "--data=/var/lib/duplex",
+            "--keep-posts=5000",
+            "--max-db-mib=64",
+            "--addr=127.0.0.1:0",
+            "--allow-origin=http://10.0.0.2:8080",
+        ])
+        .expect("joined");
+        for args in [spaced, joined] {
+            assert_eq!(args.addr, "127.0.0.1:0");
+            assert_eq!(args.config(), expected);
         }
-    }
-
-    #[test]
-    fn help_wins() {
-        assert_eq!(parse_strs(&["--addr", "x:1", "--help"]), Ok(Command::Help));
     }
 
     #[test]
@@ -220,10 +149,13 @@ mod tests {
         for args in [
             &["--addr"][..],
             &["--root", ""],
+            &["--data", ""],
             &["--addr", "a:1", "--addr", "b:2"],
             &["--port", "1"],
             &["--test-endpoints=1"],
             &["serve"],
+            &["--keep-posts", "many"],
+            &["--max-db-mib", "0"],
             &["--allow-origin"],
             &["--allow-origin="],
             &["--allow-origin", "chat.example"],
@@ -231,7 +163,7 @@ mod tests {
             &["--allow-origin", "https://chat.example/page"],
             &["--allow-origin", "*"],
         ] {
-            assert!(parse_strs(args).is_err(), "{args:?} should be rejected");
+            assert!(parse(args).is_err(), "{args:?} should be rejected");
         }
     }
 }

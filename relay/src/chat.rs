@@ -15,12 +15,14 @@ use tokio::sync::{mpsc, watch};
 use crate::AppState;
 use crate::bucket::TokenBucket;
 use crate::protocol::{
-    BAD_REQUEST_LIMIT, CLOSE_POLICY_VIOLATION, CLOSE_SERVICE_RESTART, CLOSE_TRY_AGAIN_LATER,
-    ClientMessage, ErrorCode, FLOOD_LIMIT, MAX_IMAGE_BYTES, MAX_TEXT_FRAME_BYTES, QUEUE_FRAMES,
-    RATE_BURST, RATE_PER_SECOND, REASON_BAD_REQUESTS, REASON_FLOODING, REASON_RESTARTING,
-    REASON_TOO_BIG, REASON_TOO_SLOW, Rejection, ServerMessage,
+    BAD_REQUEST_LIMIT, CLOSE_INTERNAL_ERROR, CLOSE_POLICY_VIOLATION, CLOSE_SERVICE_RESTART,
+    CLOSE_TRY_AGAIN_LATER, ClientMessage, ErrorCode, FLOOD_LIMIT, MAX_IMAGE_BYTES,
+    MAX_TEXT_FRAME_BYTES, QUEUE_FRAMES, RATE_BURST, RATE_PER_SECOND, REASON_BAD_REQUESTS,
+    REASON_FLOODING, REASON_RESTARTING, REASON_STORE_LOST, REASON_TOO_BIG, REASON_TOO_SLOW,
+    Rejection, ServerMessage, Since,
 };
-use crate::rooms::{Content, Peer};
+use crate::rooms::Peer;
+use crate::store::{Content, NewPost, Posted, StoreError};
 
 /// The transport's message and frame limit: a little above the largest frame the protocol
 /// allows, so that the relay itself sees an oversized frame and closes with 1008 (tungstenite
@@ -44,10 +46,12 @@ pub(crate) async fn chat(State(state): State<AppState>, ws: WebSocketUpgrade) ->
 /// closes it when the relay or the rooms ask.
 async fn connection(state: AppState, socket: WebSocket) {
     let (mut sink, mut stream) = socket.split();
-    let (outbox, mut queued) = mpsc::channel(QUEUE_FRAMES);
+    let (outbox, queued) = mpsc::channel(QUEUE_FRAMES);
+    let (welcome, welcomes) = mpsc::unbounded_channel();
     let (kick, mut kicked) = watch::channel(None);
-    let peer = Peer::new(state.rooms().next_peer_id(), outbox, kick);
+    let peer = Peer::new(state.rooms().next_peer_id(), outbox, welcome, kick);
     let mut session = Session::new(state.clone(), peer);
+    let mut queued = Queued { welcomes, queued };
     let closing = tokio::select! {
         closing = session.read(&mut stream) => closing,
         () = write(&mut sink, &mut queued) => None,
@@ -68,12 +72,49 @@ async fn connection(state: AppState, socket: WebSocket) {
     }
 }
 
+/// What the rooms queued for one connection: its welcome, which goes before anything queued
+/// after it, and everything else, bounded.
+#[derive(Debug)]
+struct Queued {
+    welcomes: mpsc::UnboundedReceiver<Vec<Message>>,
+    queued: mpsc::Receiver<Message>,
+}
+
+impl Queued {
+    /// The next frames to write, the welcome first; `None` once nothing more can come.
+    async fn next(&mut self) -> Option<Vec<Message>> {
+        tokio::select! {
+            biased;
+            Some(welcome) = self.welcomes.recv() => Some(welcome),
+            message = self.queued.recv() => message.map(|message| vec![message]),
+        }
+    }
+
+    /// What is queued already, without waiting.
+    fn ready(&mut self) -> Vec<Message> {
+        let mut ready = Vec::new();
+        while let Ok(welcome) = self.welcomes.try_recv() {
+            ready.extend(welcome);
+        }
+        while let Ok(message) = self.queued.try_recv() {
+            ready.push(message);
+        }
+        ready
+    }
+
+    fn is_empty(&self) -> bool {
+        self.welcomes.is_empty() && self.queued.is_empty()
+    }
+}
+
 /// Writes queued frames in order, flushing whenever the queue is empty; returns when a write
 /// fails.
-async fn write(sink: &mut SplitSink<WebSocket, Message>, queued: &mut mpsc::Receiver<Message>) {
-    while let Some(message) = queued.recv().await {
-        if sink.feed(message).await.is_err() {
-            return;
+async fn write(sink: &mut SplitSink<WebSocket, Message>, queued: &mut Queued) {
+    while let Some(frames) = queued.next().await {
+        for frame in frames {
+            if sink.feed(frame).await.is_err() {
+                return;
+            }
         }
         if queued.is_empty() && sink.flush().await.is_err() {
             return;
@@ -100,13 +141,13 @@ async fn close_requested(kicked: &mut watch::Receiver<Option<CloseFrame>>) -> Cl
 async fn close(
     mut sink: SplitSink<WebSocket, Message>,
     mut stream: SplitStream<WebSocket>,
-    mut queued: mpsc::Receiver<Message>,
+    mut queued: Queued,
     frame: CloseFrame,
 ) {
     let flush_queue = frame.code != CLOSE_TRY_AGAIN_LATER;
     let send = async {
         if flush_queue {
-            while let Ok(message) = queued.try_recv() {
+            for message in queued.ready() {
                 sink.feed(message).await?;
             }
         }
@@ -195,8 +236,8 @@ impl Session {
         // A received Close is answered by tungstenite on the next read, which then ends.
         while let Some(Ok(message)) = stream.next().await {
             let flow = match message {
-                Message::Text(text) => self.on_text(&text),
-                Message::Binary(bytes) => self.on_binary(bytes),
+                Message::Text(text) => self.on_text(&text).await,
+                Message::Binary(bytes) => self.on_binary(bytes).await,
                 Message::Ping(_) | Message::Pong(_) | Message::Close(_) => {
                     ControlFlow::Continue(())
                 }
@@ -208,7 +249,7 @@ impl Session {
         None
     }
 
-    fn on_text(&mut self, text: &str) -> ControlFlow<CloseFrame> {
+    async fn on_text(&mut self, text: &str) -> ControlFlow<CloseFrame> {
         if text.len() > MAX_TEXT_FRAME_BYTES {
             return policy_violation(REASON_TOO_BIG);
         }
@@ -233,12 +274,12 @@ impl Session {
             return ControlFlow::Continue(());
         }
         match ClientMessage::parse(text) {
-            Ok(message) => self.handle(message),
+            Ok(message) => self.handle(message).await,
             Err(rejection) => self.bad(rejection),
         }
     }
 
-    fn handle(&mut self, message: ClientMessage) -> ControlFlow<CloseFrame> {
+    async fn handle(&mut self, message: ClientMessage) -> ControlFlow<CloseFrame> {
         match message {
             ClientMessage::Ping => {
                 self.reply(&ServerMessage::Pong);
@@ -248,26 +289,15 @@ impl Session {
                 room,
                 nick,
                 session,
+                since,
             } => {
                 if let Some(joined) = &self.joined {
                     let message = format!("already joined room {}", joined.room);
                     return self.bad(Rejection::new(ErrorCode::AlreadyJoined, message));
                 }
-                let rooms = self.state.rooms();
-                match rooms.join(&room, &nick, session.as_deref(), &self.peer) {
-                    Ok(()) => {
-                        self.joined = Some(Membership {
-                            state: self.state.clone(),
-                            room,
-                            peer: self.peer.id(),
-                            announce: true,
-                        });
-                        ControlFlow::Continue(())
-                    }
-                    Err(rejection) => self.bad(rejection),
-                }
+                self.join(room, nick, session, since).await
             }
-            ClientMessage::Say { id, text } => self.post(id, Content::Text(text)),
+            ClientMessage::Say { id, text } => self.post(id, Content::Text(text)).await,
             ClientMessage::Image { id, mime, size } => {
                 if self.joined.is_none() {
                     return self.bad(not_joined());
@@ -278,7 +308,7 @@ impl Session {
         }
     }
 
-    fn on_binary(&mut self, bytes: Bytes) -> ControlFlow<CloseFrame> {
+    async fn on_binary(&mut self, bytes: Bytes) -> ControlFlow<CloseFrame> {
         if bytes.len() > MAX_IMAGE_BYTES {
             return policy_violation(REASON_TOO_BIG);
         }
@@ -303,21 +333,83 @@ impl Session {
             mime: image.mime,
             bytes,
         };
-        self.post(image.id, content)
+        self.post(image.id, content).await
     }
 
-    fn post(&mut self, id: String, content: Content) -> ControlFlow<CloseFrame> {
+    /// Joins `room` through the store: the welcome carries what the page missed since `since`.
+    /// A store that cannot be read closes the connection with 1011, so the page retries later.
+    async fn join(
+        &mut self,
+        room: String,
+        nick: String,
+        session: Option<String>,
+        since: Option<Since>,
+    ) -> ControlFlow<CloseFrame> {
+        let state = self.state.clone();
+        let peer = self.peer.clone();
+        let name = room.clone();
+        let joined = self
+            .state
+            .store()
+            .join(&room, since, move |history| {
+                state
+                    .rooms()
+                    .join(&name, &nick, session.as_deref(), &peer, history)?;
+                // Made here, under the store's lock: if this connection ends meanwhile, dropping
+                // the membership still takes the member out of the room.
+                Ok::<_, Rejection>(Membership {
+                    state: state.clone(),
+                    room: name,
+                    peer: peer.id(),
+                    announce: true,
+                })
+            })
+            .await;
+        match joined {
+            Ok(Ok(membership)) => {
+                self.joined = Some(membership);
+                ControlFlow::Continue(())
+            }
+            Ok(Err(rejection)) => self.bad(rejection),
+            Err(_) => ControlFlow::Break(close_frame(CLOSE_INTERNAL_ERROR, REASON_STORE_LOST)),
+        }
+    }
+
+    /// Posts through the store; the sender's copy of the broadcast is its acknowledgement, and
+    /// a post the store did not take gets `unavailable` and no acknowledgement.
+    async fn post(&mut self, id: String, content: Content) -> ControlFlow<CloseFrame> {
         let Some(joined) = &self.joined else {
             return self.bad(not_joined());
         };
-        match self
-            .state
-            .rooms()
-            .post(&joined.room, &self.peer, id, content)
-        {
-            Ok(()) => ControlFlow::Continue(()),
-            Err(rejection) => self.bad(rejection),
+        let room = joined.room.clone();
+        let rooms = self.state.rooms();
+        let Some((from, from_key)) = rooms.sender(&room, self.peer.id()) else {
+            return ControlFlow::Continue(());
+        };
+        let post = NewPost {
+            from,
+            from_key,
+            id,
+            content,
+        };
+        match self.state.store().post(&room, post).await {
+            Ok(Posted::New) => {}
+            Ok(Posted::Again(original)) => {
+                self.state
+                    .rooms()
+                    .acknowledge(&room, self.peer.id(), &original);
+            }
+            Err(error) => self.unavailable(&error),
         }
+        ControlFlow::Continue(())
+    }
+
+    /// Tells the client its post was not stored; not a bad request.
+    fn unavailable(&self, error: &StoreError) {
+        self.reply(&ServerMessage::from(Rejection::new(
+            ErrorCode::Unavailable,
+            format!("{error}: the post was not stored, send it again later"),
+        )));
     }
 
     /// Answers a bad request with its error, or closes the connection on the

@@ -11,7 +11,8 @@
 //! - `args`: the command line of the `duplex-relay` binary (public, for `main`).
 //! - `protocol`: the chat protocol's frames, limits, error and close codes (public, for clients).
 //! - `chat`: `GET /chat`: one chat connection, its rate limit and abuse rules.
-//! - `rooms`: the chat rooms: members, queues, history, seq numbers, re-send detection.
+//! - `rooms`: the chat rooms as this relay sees them: members and their outgoing queues.
+//! - `store`: where posts, seq numbers and re-send memory live (SQLite under `--data`).
 //! - `bucket`: the token bucket behind the chat rate limit.
 //! - `origin`: the `Origin` check of every WebSocket upgrade.
 //! - `echo`: `GET /echo` and the echo loop every echoing endpoint shares.
@@ -26,7 +27,9 @@
 //! use duplex_relay::{AppState, Config, serve};
 //!
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-//! let state = AppState::new(Config { test_endpoints: true, ..Config::default() });
+//! let data = std::env::temp_dir().join("duplex-relay-example");
+//! let state = AppState::open(Config { test_endpoints: true, data, ..Config::default() })
+//!     .map_err(std::io::Error::other)?;
 //! // Stops on Ctrl-C: WebSockets get Close 1012, then the port is free again.
 //! let ctrl_c = async {
 //!     let _ = tokio::signal::ctrl_c().await;
@@ -36,6 +39,9 @@
 //! ```
 #![deny(missing_docs)]
 
+/// The chat protocol, re-exported from its own crate for the relay's clients and tests.
+pub use duplex_chat_protocol as protocol;
+
 pub mod args;
 mod bucket;
 mod chat;
@@ -43,14 +49,14 @@ mod closes;
 mod echo;
 mod faults;
 mod origin;
-pub mod protocol;
 mod query;
 mod raw;
 mod rooms;
+pub mod store;
 mod tracker;
 
 use std::future::{Future, IntoFuture, pending};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -66,8 +72,14 @@ use tokio::time::Instant;
 use tower_http::services::ServeDir;
 
 use crate::closes::CloseLog;
+use crate::protocol::MIN_KEPT_POSTS;
 use crate::rooms::Rooms;
+use crate::store::{Limits, OpenError, Store};
 use crate::tracker::Tracker;
+
+/// Posts kept per room when [`Config::keep_posts`] is not changed.
+pub const DEFAULT_KEEP_POSTS: usize = 10_000;
+const _: () = assert!(DEFAULT_KEEP_POSTS >= MIN_KEPT_POSTS);
 
 /// How long [`serve`] lets open connections finish after its shutdown signal: WebSockets
 /// answer their Close 1012 within it, and whatever is still open then is dropped.
@@ -89,6 +101,16 @@ pub struct Config {
     /// (`http` or `https`, host `localhost`, `127.0.0.1` or `[::1]`, any port), or with an
     /// origin listed here. Any other is answered `403 Forbidden`. Plain HTTP is not checked.
     pub allowed_origins: Vec<String>,
+    /// Folder of the chat's database (`--data`), created if missing; it must not be inside
+    /// [`Config::root`], which is served to anyone. Default: `duplex-relay` in the user's data
+    /// folder (`$XDG_DATA_HOME`, else `~/.local/share`), see [`default_data_dir`].
+    pub data: PathBuf,
+    /// Posts kept per room (`--keep-posts`, at least [`MIN_KEPT_POSTS`]); when a room has
+    /// more, its oldest are deleted.
+    pub keep_posts: usize,
+    /// The most the database file may grow to, in MiB (`--max-db-mib`); posts beyond it are
+    /// refused with `unavailable`. `None`: as large as the disk allows.
+    pub max_db_mib: Option<u64>,
 }
 
 impl Default for Config {
@@ -97,8 +119,20 @@ impl Default for Config {
             root: PathBuf::from("."),
             test_endpoints: false,
             allowed_origins: Vec::new(),
+            data: default_data_dir(),
+            keep_posts: DEFAULT_KEEP_POSTS,
+            max_db_mib: None,
         }
     }
+}
+
+/// `duplex-relay` in the user's data folder (`$XDG_DATA_HOME` or `~/.local/share` on Linux),
+/// or `duplex-relay-data` in the working folder when there is no home folder.
+pub fn default_data_dir() -> PathBuf {
+    dirs::data_dir().map_or_else(
+        || PathBuf::from("duplex-relay-data"),
+        |data| data.join("duplex-relay"),
+    )
 }
 
 /// State shared by every request: the configuration, the chat rooms, the live-connection
@@ -117,23 +151,54 @@ struct Shared {
     tracker: Tracker,
     closes: CloseLog,
     refuse_until: Mutex<Option<Instant>>,
-    rooms: Rooms,
+    rooms: Arc<Rooms>,
+    store: Store,
     stopping: watch::Sender<bool>,
 }
 
 impl AppState {
-    /// Fresh state for `config`: no rooms, no connections, no recorded closes, not refusing.
-    pub fn new(config: Config) -> Self {
-        Self {
+    /// State for `config`: the rooms' store opened (or created) in [`Config::data`], and no
+    /// connections, no recorded closes, not refusing.
+    ///
+    /// # Errors
+    ///
+    /// An [`OpenError`] that names the folder or file: [`Config::data`] is inside
+    /// [`Config::root`] (it would be served), [`Config::keep_posts`] is below
+    /// [`MIN_KEPT_POSTS`], the folder cannot be created, or the database cannot be opened for
+    /// writing, is locked by another process, or is not a database.
+    pub fn open(config: Config) -> Result<Self, OpenError> {
+        if config.keep_posts < MIN_KEPT_POSTS {
+            return Err(OpenError::new(
+                &config.data,
+                format!("--keep-posts must be at least {MIN_KEPT_POSTS}"),
+            ));
+        }
+        if inside(&config.data, &config.root) {
+            return Err(OpenError::new(
+                &config.data,
+                format!(
+                    "the data folder is inside the served folder {}: choose another --data",
+                    config.root.display()
+                ),
+            ));
+        }
+        let limits = Limits {
+            keep_posts: config.keep_posts,
+            max_bytes: config.max_db_mib.map(|mib| mib.saturating_mul(1 << 20)),
+        };
+        let rooms = Arc::new(Rooms::default());
+        let store = Store::open(&config.data, limits, Arc::clone(&rooms))?;
+        Ok(Self {
             shared: Arc::new(Shared {
                 config,
                 tracker: Tracker::default(),
                 closes: CloseLog::default(),
                 refuse_until: Mutex::new(None),
-                rooms: Rooms::default(),
+                rooms,
+                store,
                 stopping: watch::Sender::new(false),
             }),
-        }
+        })
     }
 
     /// The configuration this state was made with.
@@ -152,6 +217,10 @@ impl AppState {
 
     pub(crate) fn rooms(&self) -> &Rooms {
         &self.shared.rooms
+    }
+
+    pub(crate) fn store(&self) -> &Store {
+        &self.shared.store
     }
 
     /// Resolves once [`serve`] has received its shutdown signal (at once if it has).
@@ -263,6 +332,18 @@ pub async fn serve(
     }
     state.shared.stopping.send_replace(false);
     served
+}
+
+/// Whether `path` is `folder` or inside it, comparing absolute paths (the parts that exist
+/// resolved, so `./x` and `x` or a symbolic link do not hide it).
+fn inside(path: &Path, folder: &Path) -> bool {
+    let absolute = |path: &Path| {
+        path.canonicalize()
+            .or_else(|_| std::path::absolute(path))
+            .unwrap_or_else(|_| path.to_owned())
+    };
+    let (path, folder) = (absolute(path), absolute(folder));
+    path.starts_with(&folder)
 }
 
 async fn not_found() -> StatusCode {

@@ -6,30 +6,14 @@ use std::future::pending;
 use std::io::Write;
 use std::process::ExitCode;
 
-use duplex_relay::args::{self, Command, USAGE};
+use clap::Parser;
+use duplex_relay::args::Args;
 use duplex_relay::{AppState, Config, serve};
 use tokio::net::TcpListener;
 
 fn main() -> ExitCode {
-    let args: Result<Vec<String>, _> = std::env::args_os()
-        .skip(1)
-        .map(|arg| arg.into_string())
-        .collect();
-    let Ok(args) = args else {
-        eprintln!("duplex-relay: arguments must be UTF-8\n\n{USAGE}");
-        return ExitCode::from(2);
-    };
-    let (addr, config) = match args::parse(args) {
-        Ok(Command::Help) => {
-            print!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Ok(Command::Serve { addr, config }) => (addr, config),
-        Err(error) => {
-            eprintln!("duplex-relay: {error}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
+    let args = Args::parse();
+    let (addr, config) = (args.addr.clone(), args.config());
     if !config.root.is_dir() {
         eprintln!(
             "duplex-relay: --root {} is not a folder",
@@ -57,6 +41,9 @@ fn main() -> ExitCode {
 }
 
 async fn run(addr: &str, config: Config) -> Result<(), String> {
+    let data = config.data.join(duplex_relay::store::DATABASE_FILE);
+    let state =
+        AppState::open(config).map_err(|error| format!("cannot open the chat store: {error}"))?;
     let listener = TcpListener::bind(addr)
         .await
         .map_err(|error| format!("cannot listen on {addr}: {error}"))?;
@@ -68,8 +55,9 @@ async fn run(addr: &str, config: Config) -> Result<(), String> {
         .and_then(|()| stdout.flush())
         .map_err(|error| format!("cannot write to stdout: {error}"))?;
     drop(stdout);
+    eprintln!("duplex-relay: chat rooms are kept in {}", data.display());
 
-    serve(listener, AppState::new(config), stop_signal())
+    serve(listener, state, stop_signal())
         .await
         .map_err(|error| format!("serving failed: {error}"))
 }

@@ -1,15 +1,16 @@
-//! The chat rooms: members and their outgoing queues, sequence numbers, history, and the memory
-//! of recent `(from, id)` pairs that makes a re-sent message an acknowledgement instead of a
-//! second copy.
+//! The chat rooms as this relay sees them: the members connected here and their outgoing
+//! queues. Posts, `seq` and history live in the [`crate::store`], which hands each stored post
+//! to [`Rooms::deliver`].
 //!
 //! Everything happens under one lock and nothing in here waits: frames go into each member's
 //! bounded queue with `try_send`, and a member whose queue is full is closed (1013) and leaves.
+//! A welcome goes into a queue of its own, written before anything queued after it, so that
+//! resuming a thousand posts does not count as being too slow.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::slice;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes};
@@ -17,26 +18,35 @@ use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, watch};
 
 use crate::protocol::{
-    CLOSE_REPLACED, CLOSE_TRY_AGAIN_LATER, DEDUP_LEN, ErrorCode, HISTORY_LEN, ImageMessage, Post,
-    REASON_REPLACED, REASON_TOO_SLOW, Rejection, ServerMessage, TextMessage,
+    CLOSE_REPLACED, CLOSE_TRY_AGAIN_LATER, ErrorCode, Post, REASON_REPLACED, REASON_TOO_SLOW,
+    Rejection, ServerMessage,
 };
+use crate::store::{History, Stored};
 
 /// One connection as the rooms see it: its outgoing queue, and the way to close it.
 #[derive(Debug, Clone)]
 pub(crate) struct Peer {
     id: u64,
     outbox: mpsc::Sender<Message>,
+    welcome: mpsc::UnboundedSender<Vec<Message>>,
     kick: watch::Sender<Option<CloseFrame>>,
 }
 
 impl Peer {
-    /// A peer that queues into `outbox` and is asked to close through `kick`.
+    /// A peer that queues into `outbox`, gets its welcome through `welcome` (written first) and
+    /// is asked to close through `kick`.
     pub(crate) fn new(
         id: u64,
         outbox: mpsc::Sender<Message>,
+        welcome: mpsc::UnboundedSender<Vec<Message>>,
         kick: watch::Sender<Option<CloseFrame>>,
     ) -> Self {
-        Self { id, outbox, kick }
+        Self {
+            id,
+            outbox,
+            welcome,
+            kick,
+        }
     }
 
     /// The number that tells this connection from every other.
@@ -70,20 +80,6 @@ impl Peer {
     }
 }
 
-/// What a member posts.
-#[derive(Debug, Clone)]
-pub(crate) enum Content {
-    /// The text of a `say`.
-    Text(String),
-    /// An announced image and the bytes of its binary frame.
-    Image {
-        /// One of the accepted types.
-        mime: String,
-        /// Exactly the announced size.
-        bytes: Bytes,
-    },
-}
-
 /// Every room of the relay.
 #[derive(Debug, Default)]
 pub(crate) struct Rooms {
@@ -102,9 +98,9 @@ impl Rooms {
     }
 
     /// Makes `peer` a member of `room` as `nick` (trimmed and checked already), queues its
-    /// welcome and the history's images, and tells the other members. When the nick is held by
-    /// a connection that joined with the same non-empty `session`, that connection is closed
-    /// with 4001 and `peer` takes its place without a word to the others.
+    /// welcome with `history` and the history's images, and tells the other members. When the
+    /// nick is held by a connection that joined with the same non-empty `session`, that
+    /// connection is closed with 4001 and `peer` takes its place without a word to the others.
     ///
     /// # Errors
     ///
@@ -115,10 +111,11 @@ impl Rooms {
         nick: &str,
         session: Option<&str>,
         peer: &Peer,
+        history: History,
     ) -> Result<(), Rejection> {
         let mut rooms = self.lock();
         let room = rooms.entry(room_name.to_owned()).or_default();
-        let key = nick.to_lowercase();
+        let key = nick_key(nick);
         match room.members.iter().position(|member| member.key == key) {
             Some(index) => {
                 let member = &mut room.members[index];
@@ -131,15 +128,12 @@ impl Rooms {
                 member.peer.kick(CLOSE_REPLACED, REASON_REPLACED);
                 member.peer = peer.clone();
                 let nick = member.nick.clone();
-                let welcome = room.welcome(room_name, &nick, None);
-                room.send(Audience::Only(peer.id), &welcome);
+                let welcome = room.welcome(room_name, &nick, None, history);
+                let _ = peer.welcome.send(welcome);
             }
             None => {
-                let welcome = room.welcome(room_name, nick, Some(nick));
-                if !peer.queue(&welcome) {
-                    peer.kick(CLOSE_TRY_AGAIN_LATER, REASON_TOO_SLOW);
-                    return Ok(());
-                }
+                let welcome = room.welcome(room_name, nick, Some(nick), history);
+                let _ = peer.welcome.send(welcome);
                 room.members.push(Member {
                     nick: nick.to_owned(),
                     key,
@@ -155,73 +149,41 @@ impl Rooms {
         Ok(())
     }
 
-    /// Posts `content` from the member `peer` under the sender's `id`: a new post gets the
-    /// next seq and goes to every member, the sender included; a `(from, id)` the room has
-    /// seen already is answered to the sender alone with the original post. Nothing happens
-    /// when `peer` is no longer a member (it was closed meanwhile).
-    ///
-    /// # Errors
-    ///
-    /// [`ErrorCode::BadId`] for an image re-sent under an id whose original had another size
-    /// and is no longer in the history.
-    pub(crate) fn post(
-        &self,
-        room_name: &str,
-        peer: &Peer,
-        id: String,
-        content: Content,
-    ) -> Result<(), Rejection> {
+    /// The nick of member `peer` of `room`, as shown and as compared; `None` when it is no
+    /// longer a member (it was closed meanwhile).
+    pub(crate) fn sender(&self, room_name: &str, peer: u64) -> Option<(String, String)> {
+        let rooms = self.lock();
+        let member = rooms
+            .get(room_name)?
+            .members
+            .iter()
+            .find(|member| member.peer.id == peer)?;
+        Some((member.nick.clone(), member.key.clone()))
+    }
+
+    /// Sends a newly stored post to every member of `room` here, the sender included.
+    pub(crate) fn deliver(&self, room_name: &str, stored: &Stored) {
         let mut rooms = self.lock();
-        let Some(room) = rooms.get_mut(room_name) else {
-            return Ok(());
-        };
-        let Some(member) = room.members.iter().find(|member| member.peer.id == peer.id) else {
-            return Ok(());
-        };
-        let from = member.nick.clone();
-        let seen_key = (member.key.clone(), id);
-        if let Some(original) = room.seen.get(&seen_key) {
-            let frames = room.acknowledgement(original, &content)?;
-            room.send(Audience::Only(peer.id), &frames);
-            return Ok(());
+        if let Some(room) = rooms.get_mut(room_name) {
+            room.send(
+                Audience::All,
+                &post_frames(&stored.post, stored.bytes.as_ref()),
+            );
         }
-        room.last_seq += 1;
-        let seq = room.last_seq;
-        let ts = unix_millis();
-        let id = seen_key.1.clone();
-        let (post, bytes) = match content {
-            Content::Text(text) => (
-                Post::Message(TextMessage {
-                    seq,
-                    id,
-                    from,
-                    text,
-                    ts,
-                }),
-                None,
-            ),
-            Content::Image { mime, bytes } => (
-                Post::Image(ImageMessage {
-                    seq,
-                    id,
-                    from,
-                    mime,
-                    size: bytes.len() as u64,
-                    ts,
-                }),
-                Some(bytes),
-            ),
-        };
-        let frames = post_frames(&post, bytes.as_ref());
-        room.send(Audience::All, &frames);
-        room.remember(seen_key, post, bytes);
-        Ok(())
+    }
+
+    /// Sends the original of a re-sent post to its sender alone: its acknowledgement.
+    pub(crate) fn acknowledge(&self, room_name: &str, peer: u64, original: &Stored) {
+        let mut rooms = self.lock();
+        if let Some(room) = rooms.get_mut(room_name) {
+            let frames = post_frames(&original.post, original.bytes.as_ref());
+            room.send(Audience::Only(peer), &frames);
+        }
     }
 
     /// Removes `peer` from `room` and, if `announce`, tells the others; nothing when it is not
-    /// a member (it was replaced or closed as too slow). A room that empties before anything
-    /// was posted in it is forgotten; one with posts keeps its history and seq for the relay's
-    /// lifetime.
+    /// a member (it was replaced or closed as too slow). A room with no members here is
+    /// forgotten: its posts stay in the store.
     pub(crate) fn leave(&self, room_name: &str, peer: u64, announce: bool) {
         let mut rooms = self.lock();
         let Some(room) = rooms.get_mut(room_name) else {
@@ -238,7 +200,7 @@ impl Rooms {
                 room.send(Audience::All, slice::from_ref(&left));
             }
         }
-        if room.members.is_empty() && room.last_seq == 0 {
+        if room.members.is_empty() {
             rooms.remove(room_name);
         }
     }
@@ -248,29 +210,15 @@ impl Rooms {
 struct Member {
     /// As shown to everyone.
     nick: String,
-    /// The nick in lower case: unique in the room.
+    /// The nick as compared ([`nick_key`]): unique in the room.
     key: String,
     session: Option<String>,
     peer: Peer,
 }
 
-/// A post in the history, with an image's bytes.
-#[derive(Debug)]
-struct Kept {
-    post: Post,
-    bytes: Option<Bytes>,
-}
-
 #[derive(Debug, Default)]
 struct Room {
     members: Vec<Member>,
-    /// The seq of the last post; 0 before the first.
-    last_seq: u64,
-    history: VecDeque<Kept>,
-    /// The original post of each remembered (lower-case nick, id).
-    seen: HashMap<(String, String), Post>,
-    /// The keys of `seen`, oldest first.
-    seen_order: VecDeque<(String, String)>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -291,9 +239,15 @@ impl Audience {
 }
 
 impl Room {
-    /// The welcome for `nick`, then one binary frame per image of the history. `newcomer` is
-    /// listed among the members although it is not one yet.
-    fn welcome(&self, room_name: &str, nick: &str, newcomer: Option<&str>) -> Vec<Message> {
+    /// The welcome for `nick` with `history`, then one binary frame per image of it.
+    /// `newcomer` is listed among the members although it is not one yet.
+    fn welcome(
+        &self,
+        room_name: &str,
+        nick: &str,
+        newcomer: Option<&str>,
+        history: History,
+    ) -> Vec<Message> {
         let mut members: Vec<String> = self
             .members
             .iter()
@@ -303,18 +257,22 @@ impl Room {
             .collect();
         // Case-insensitive order, ties broken by the exact nick.
         members.sort_by_cached_key(|nick| (nick.to_lowercase(), nick.clone()));
+        let (posts, images): (Vec<Post>, Vec<Option<Bytes>>) = history
+            .posts
+            .into_iter()
+            .map(|stored| (stored.post, stored.bytes))
+            .unzip();
         let welcome = ServerMessage::Welcome {
             nick: nick.to_owned(),
             room: room_name.to_owned(),
             members,
-            history: self.history.iter().map(|kept| kept.post.clone()).collect(),
+            epoch: history.epoch,
+            seq: history.seq,
+            history: posts,
+            complete: history.complete,
         };
-        let images = self
-            .history
-            .iter()
-            .filter_map(|kept| kept.bytes.clone().map(Message::Binary));
         std::iter::once(text_frame(&welcome))
-            .chain(images)
+            .chain(images.into_iter().flatten().map(Message::Binary))
             .collect()
     }
 
@@ -350,56 +308,6 @@ impl Room {
             .map(|member| member.peer.id)
             .collect()
     }
-
-    /// The frames that acknowledge a re-sent post: the original object and, for an image,
-    /// its bytes: from the history, or else the re-sent copy's when the size matches.
-    fn acknowledgement(
-        &self,
-        original: &Post,
-        resent: &Content,
-    ) -> Result<Vec<Message>, Rejection> {
-        let Post::Image(image) = original else {
-            return Ok(post_frames(original, None));
-        };
-        let kept = self
-            .history
-            .iter()
-            .find(|kept| kept.post.seq() == image.seq)
-            .and_then(|kept| kept.bytes.clone());
-        let bytes = match (kept, resent) {
-            (Some(bytes), _) => bytes,
-            (None, Content::Image { bytes, .. }) if bytes.len() as u64 == image.size => {
-                bytes.clone()
-            }
-            (None, _) => {
-                return Err(Rejection::new(
-                    ErrorCode::BadId,
-                    format!(
-                        "id {:?} was used for an image of {} bytes",
-                        image.id, image.size
-                    ),
-                ));
-            }
-        };
-        Ok(post_frames(original, Some(&bytes)))
-    }
-
-    fn remember(&mut self, key: (String, String), post: Post, bytes: Option<Bytes>) {
-        self.history.push_back(Kept {
-            post: post.clone(),
-            bytes,
-        });
-        while self.history.len() > HISTORY_LEN {
-            self.history.pop_front();
-        }
-        self.seen_order.push_back(key.clone());
-        self.seen.insert(key, post);
-        while self.seen_order.len() > DEDUP_LEN {
-            if let Some(oldest) = self.seen_order.pop_front() {
-                self.seen.remove(&oldest);
-            }
-        }
-    }
 }
 
 /// A post as broadcast: its object, then an image's bytes.
@@ -414,10 +322,7 @@ fn text_frame(message: &ServerMessage) -> Message {
     Message::Text(message.to_json().into())
 }
 
-fn unix_millis() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |since| {
-            u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
-        })
+/// A nick as a room compares it: lower case.
+pub(crate) fn nick_key(nick: &str) -> String {
+    nick.to_lowercase()
 }

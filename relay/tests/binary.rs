@@ -40,7 +40,10 @@ fn wait_with_limit(child: &mut Child) -> ExitStatus {
 async fn prints_its_url_first_then_serves_until_sigterm() {
     let root = TempDir::new();
     root.write("index.html", b"<h1>from the binary</h1>");
+    let data = TempDir::new();
     let child = Command::new(BINARY)
+        .arg("--data")
+        .arg(data.path())
         .args([
             "--addr",
             "127.0.0.1:0",
@@ -162,7 +165,10 @@ fn bad_arguments_exit_2_with_a_message() {
             .expect("run the relay");
         assert_eq!(output.status.code(), Some(2), "{args:?}");
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(stderr.starts_with("duplex-relay: "), "{args:?}: {stderr}");
+        assert!(
+            stderr.starts_with("duplex-relay: ") || stderr.starts_with("error: "),
+            "{args:?}: {stderr}"
+        );
         assert!(output.stdout.is_empty(), "{args:?}");
     }
 }
@@ -171,8 +177,10 @@ fn bad_arguments_exit_2_with_a_message() {
 fn an_address_in_use_is_an_error() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = taken.local_addr().expect("local addr").to_string();
+    let data = TempDir::new();
     let output = Command::new(BINARY)
-        .args(["--addr", &addr])
+        .args(["--addr", &addr, "--data"])
+        .arg(data.path())
         .output()
         .expect("run the relay");
     assert_eq!(output.status.code(), Some(1));
@@ -186,5 +194,18 @@ fn help_prints_usage() {
         .output()
         .expect("run the relay");
     assert!(output.status.success());
-    assert!(String::from_utf8_lossy(&output.stdout).starts_with("Usage: duplex-relay"));
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(help.contains("Usage: duplex-relay [OPTIONS]"), "{help}");
+    for option in [
+        "--addr",
+        "--root",
+        "--allow-origin",
+        "--data",
+        "--keep-posts",
+        "--max-db-mib",
+        "--test-endpoints",
+        "--help",
+    ] {
+        assert!(help.contains(option), "{option} in {help}");
+    }
 }

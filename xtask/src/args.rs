@@ -20,9 +20,10 @@ Commands:
              --addr ADDR                  listen address (default 127.0.0.1:8080; port 0
                                           picks a free port)
   dist     Build the pages in release mode into a folder for any static host: index.html,
-           www/ (hidden files left out) and a fresh www/pkg/. Runs wasm-opt -Oz on the wasm
-           when wasm-opt is on PATH or in target/tools/bin, then prints the raw and gzipped
-           size of every .wasm and .js file. The folder is removed and rewritten each run.
+           www/ (hidden files and the pages' Rust crate left out) and a fresh www/pkg/.
+           Runs wasm-opt -Oz on the wasm when wasm-opt is on PATH or in target/tools/bin,
+           then prints the raw and gzipped size of every .wasm and .js file. The folder is
+           removed and rewritten each run.
              --out DIR                    output folder (default dist/ in the repository;
                                           not the repository, one of its parents or www/)
   size     Build the minimal echo client three ways (callback layer, async layer,

@@ -14,6 +14,8 @@ use crate::workspace::{Profile, Workspace};
 pub struct Page {
     /// The HTML file, relative to the repository root (and to the relay's root).
     pub html: &'static str,
+    /// The cargo package whose example the page's Rust code is.
+    pub package: &'static str,
     /// The example (`cargo build --example`); also the name of its bindings (wasm-bindgen
     /// `--out-name`): `<example>.js` and `<example>_bg.wasm`.
     pub example: &'static str,
@@ -21,15 +23,20 @@ pub struct Page {
     pub features: &'static [&'static str],
 }
 
+/// The package of the demo pages' Rust code (`www/`): `www/chat/` and `www/echo/`.
+pub const PAGES_PACKAGE: &str = "duplex-pages";
+
 /// Every page, the one served at `/` first.
 pub const PAGES: [Page; 2] = [
     Page {
         html: "index.html",
+        package: PAGES_PACKAGE,
         example: "chat",
-        features: &["reconnect", "json"],
+        features: &[],
     },
     Page {
         html: "www/echo.html",
+        package: PAGES_PACKAGE,
         example: "echo",
         features: &[],
     },
@@ -40,6 +47,7 @@ pub const PAGES: [Page; 2] = [
 /// relay's test endpoints.
 pub const BENCH_PAGE: Page = Page {
     html: "bench/index.html",
+    package: "duplex-ws",
     example: "bench",
     features: &["reconnect"],
 };
@@ -58,10 +66,10 @@ impl Page {
         format!("{}_bg.wasm", self.example)
     }
 
-    /// The example's build: package duplex-ws, with the page's features.
+    /// The example's build: the page's package, with its features.
     pub fn build(self) -> Example {
         Example {
-            package: "duplex-ws",
+            package: self.package,
             name: self.example,
             features: self.features,
         }
@@ -223,6 +231,7 @@ mod tests {
     fn an_index_page_in_a_folder_is_served_at_the_folder() {
         let page = Page {
             html: "www/demo/index.html",
+            package: PAGES_PACKAGE,
             example: "demo",
             features: &[],
         };
@@ -247,19 +256,19 @@ mod tests {
     }
 
     #[test]
-    fn chat_is_built_with_its_features_and_echo_without() {
+    fn chat_and_echo_are_examples_of_the_pages_package() {
         let chat = page("chat").map(|page| page.cargo_args(Profile::Release));
         assert_eq!(
             chat.as_deref().map(|args| args.join(" ")).as_deref(),
             Some(
-                "build --package duplex-ws --target wasm32-unknown-unknown --release \
-                 --example chat --features reconnect,json"
+                "build --package duplex-pages --target wasm32-unknown-unknown --release \
+                 --example chat"
             )
         );
         let echo = page("echo").map(|page| page.cargo_args(Profile::Dev));
         assert_eq!(
             echo.as_deref().map(|args| args.join(" ")).as_deref(),
-            Some("build --package duplex-ws --target wasm32-unknown-unknown --example echo")
+            Some("build --package duplex-pages --target wasm32-unknown-unknown --example echo")
         );
     }
 }

@@ -204,6 +204,22 @@ fn last_line(text: &str) -> Option<&str> {
     text.lines().map(str::trim).rfind(|line| !line.is_empty())
 }
 
+/// An empty data folder (`--data`) for a relay that `name` starts and whose rooms need not
+/// outlive the run: in the system's temp folder, since the relay refuses one inside the folder
+/// it serves (the repository).
+///
+/// # Errors
+/// When the folder of an earlier run cannot be removed.
+pub fn fresh_data(name: &str) -> Result<PathBuf> {
+    let data = std::env::temp_dir().join(format!("duplex-xtask-{name}-{}", std::process::id()));
+    match fs::remove_dir_all(&data) {
+        Err(error) if error.kind() != io::ErrorKind::NotFound => {
+            Err(error).context(|| format!("cannot empty {}", data.display()))
+        }
+        _ => Ok(data),
+    }
+}
+
 /// The log file of the relay that `cargo xtask test` starts.
 pub fn test_log(workspace: &Workspace) -> PathBuf {
     workspace.scratch().join("relay.log")

@@ -1,5 +1,6 @@
 //! The pages' static files: the root `index.html` and everything under `www/` except the
-//! generated `www/pkg/`, found by walking the folder rather than listed by hand.
+//! generated `www/pkg/` and the pages' Rust crate (`www/Cargo.toml` and its `.rs` files), found
+//! by walking the folder rather than listed by hand.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -16,10 +17,18 @@ pub const WWW: &str = "www";
 /// The folder under [`WWW`] the bindings are generated into.
 pub const PKG: &str = "pkg";
 
+/// The manifest of the pages' Rust crate (`duplex-pages`), which lives in [`WWW`] too.
+const PAGES_MANIFEST: &str = "Cargo.toml";
+
 /// Whether the walk leaves out `relative` (a path under [`WWW`], relative to the root): the
-/// generated `www/pkg/`, and hidden files and folders (editor and OS leftovers).
+/// generated `www/pkg/`, the pages' crate (its manifest and Rust sources, which the browser
+/// gets compiled into `www/pkg/`), and hidden files and folders (editor and OS leftovers).
 fn skipped(relative: &Path) -> bool {
     relative == Path::new(WWW).join(PKG)
+        || relative == Path::new(WWW).join(PAGES_MANIFEST)
+        || relative
+            .extension()
+            .is_some_and(|extension| extension == "rs")
         || relative
             .file_name()
             .is_some_and(|name| name.to_string_lossy().starts_with('.'))
@@ -91,6 +100,9 @@ mod tests {
             "www/.app.js.swp",
             "www/img/.DS_Store",
             "www/.cache",
+            "www/Cargo.toml",
+            "www/src/lib.rs",
+            "www/chat/main.rs",
         ] {
             assert!(skipped(Path::new(path)), "{path}");
         }
@@ -98,7 +110,13 @@ mod tests {
 
     #[test]
     fn everything_else_is_copied() {
-        for path in ["www/app.js", "www/echo.html", "www/img/pkg", "www/pkg.js"] {
+        for path in [
+            "www/app.js",
+            "www/echo.html",
+            "www/img/pkg",
+            "www/pkg.js",
+            "www/chat",
+        ] {
             assert!(!skipped(Path::new(path)), "{path}");
         }
     }

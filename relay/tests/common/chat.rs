@@ -1,7 +1,9 @@
 //! A client of the chat protocol for the tests: joins, sends, and typed reads that fail the test
 //! on anything unexpected.
 
-use duplex_relay::protocol::{ClientMessage, ErrorCode, Post, ServerMessage};
+use duplex_relay::protocol::{ClientMessage, ErrorCode, Post, ServerMessage, Since};
+use std::net::SocketAddr;
+
 use futures_util::SinkExt;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -21,8 +23,26 @@ pub struct Welcome {
     pub nick: String,
     pub room: String,
     pub members: Vec<String>,
+    pub epoch: String,
+    pub seq: u64,
     pub history: Vec<Post>,
+    pub complete: bool,
     pub images: Vec<Vec<u8>>,
+}
+
+impl Welcome {
+    /// Where a page that read this welcome resumes from.
+    pub fn since(&self) -> Since {
+        Since {
+            seq: self.seq,
+            epoch: self.epoch.clone(),
+        }
+    }
+
+    /// The seq numbers of the history, in order.
+    pub fn seqs(&self) -> Vec<u64> {
+        self.history.iter().map(Post::seq).collect()
+    }
 }
 
 impl Chat {
@@ -30,6 +50,19 @@ impl Chat {
     pub async fn connect(relay: &Relay) -> Self {
         Self {
             ws: relay.ws("/chat").await,
+            nick: String::new(),
+        }
+    }
+
+    /// A connection to `/chat` of the relay at `addr` that has not joined.
+    pub async fn connect_to(addr: SocketAddr) -> Self {
+        let (ws, _) = within(tokio_tungstenite::connect_async(format!(
+            "ws://{addr}/chat"
+        )))
+        .await
+        .expect("WebSocket handshake");
+        Self {
+            ws,
             nick: String::new(),
         }
     }
@@ -53,7 +86,22 @@ impl Chat {
 
     /// Joins on this connection and reads the welcome.
     pub async fn join_here(&mut self, room: &str, nick: &str, session: Option<&str>) -> Welcome {
-        self.send(&join(room, nick, session)).await;
+        self.join_since(room, nick, session, None).await
+    }
+
+    /// Joins on this connection, resuming after `since`, and reads the welcome.
+    pub async fn join_since(
+        &mut self,
+        room: &str,
+        nick: &str,
+        session: Option<&str>,
+        since: Option<Since>,
+    ) -> Welcome {
+        let mut join = join(room, nick, session);
+        if let ClientMessage::Join { since: slot, .. } = &mut join {
+            *slot = since;
+        }
+        self.send(&join).await;
         let welcome = self.welcome().await;
         self.nick = welcome.nick.clone();
         welcome
@@ -65,7 +113,10 @@ impl Chat {
             nick,
             room,
             members,
+            epoch,
+            seq,
             history,
+            complete,
         } = self.recv().await
         else {
             panic!("expected a welcome");
@@ -87,7 +138,10 @@ impl Chat {
             nick,
             room,
             members,
+            epoch,
+            seq,
             history,
+            complete,
             images,
         }
     }
@@ -202,6 +256,7 @@ pub fn join(room: &str, nick: &str, session: Option<&str>) -> ClientMessage {
         room: room.to_owned(),
         nick: nick.to_owned(),
         session: session.map(str::to_owned),
+        since: None,
     }
 }
 

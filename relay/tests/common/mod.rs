@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod chat;
+pub mod process;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -78,6 +79,8 @@ pub struct Relay {
     pub addr: SocketAddr,
     pub state: AppState,
     pub root: TempDir,
+    /// The data folder: the SQLite file lives here.
+    pub data: TempDir,
     stop: Option<oneshot::Sender<()>>,
     served: Option<JoinHandle<std::io::Result<()>>>,
 }
@@ -102,20 +105,24 @@ impl Relay {
         Self::on(listener, config).await
     }
 
-    /// A relay with `config` on `listener`, its root replaced by a temp dir.
+    /// A relay with `config` on `listener`, its root and data folder replaced by temp dirs.
     pub async fn on(listener: TcpListener, config: Config) -> Self {
         let root = TempDir::new();
         root.write("index.html", b"<!doctype html><title>duplex</title>");
-        let state = AppState::new(Config {
+        let data = TempDir::new();
+        let state = AppState::open(Config {
             root: root.path().to_owned(),
+            data: data.path().to_owned(),
             ..config
-        });
+        })
+        .expect("open the relay's store");
         let addr = listener.local_addr().expect("local addr");
         let (stop, served) = Self::serve(listener, state.clone());
         Self {
             addr,
             state,
             root,
+            data,
             stop: Some(stop),
             served: Some(served),
         }

@@ -79,6 +79,8 @@ pub fn run_all(workspace: &mut Workspace, options: &Options) -> Result<bool> {
     command
         .args(["--addr", "127.0.0.1:0", "--root"])
         .arg(workspace.root())
+        .arg("--data")
+        .arg(relay::fresh_data("bench")?)
         .arg("--test-endpoints");
     let relay = Relay::start(command, &Output::Log(out.join("relay.log")))?;
     say(format!("relay: {}", relay.url()));

@@ -11,7 +11,7 @@ use std::io;
 use crate::benchmarks;
 use crate::error::{Context, Error, Result};
 use crate::page;
-use crate::page::Example;
+use crate::page::{Example, PAGES_PACKAGE};
 use crate::process::{heading, say, version_of};
 use crate::sizes::{self, Size};
 use crate::tools::{self, WASM_TARGET};
@@ -105,9 +105,9 @@ pub const VARIANTS: [Variant; 5] = [
         name: "chat",
         label: "chat page",
         example: Example {
-            package: "duplex-ws",
+            package: PAGES_PACKAGE,
             name: "chat",
-            features: &["reconnect", "json"],
+            features: &[],
         },
         kind: Kind::Page,
     },

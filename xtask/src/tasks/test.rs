@@ -36,7 +36,7 @@ impl Default for Options {
 const BROWSER_TEST_TIMEOUT_SECS: &str = "300";
 
 /// The checks, as cargo arguments.
-const CHECKS: [&[&str]; 5] = [
+const CHECKS: [&[&str]; 6] = [
     &["fmt", "--all", "--", "--check"],
     &[
         "clippy",
@@ -47,7 +47,7 @@ const CHECKS: [&[&str]; 5] = [
         "-D",
         "warnings",
     ],
-    // Only the library package: the relay and xtask are native only.
+    // The library package and the pages' package: the relay and xtask are native only.
     &[
         "clippy",
         "--package",
@@ -58,6 +58,19 @@ const CHECKS: [&[&str]; 5] = [
         "--tests",
         "--examples",
         "--all-features",
+        "--",
+        "-D",
+        "warnings",
+    ],
+    // The demo pages (www/), as the browser runs them.
+    &[
+        "clippy",
+        "--package",
+        "duplex-pages",
+        "--target",
+        WASM_TARGET,
+        "--lib",
+        "--examples",
         "--",
         "-D",
         "warnings",
@@ -187,6 +200,8 @@ fn run_browser_suites(workspace: &Workspace, ready: &[Ready], report: &mut Repor
         command
             .args(["--addr", "127.0.0.1:0", "--root"])
             .arg(workspace.root())
+            .arg("--data")
+            .arg(relay::fresh_data("test")?)
             .arg("--test-endpoints");
         Relay::start(command, &Output::Log(relay::test_log(workspace)))
     });

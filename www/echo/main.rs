@@ -1,14 +1,11 @@
 //! The echo page (`www/echo.html`): connect to a server's `/echo`, send text, watch it come back and the
 //! ready state change live. Built to `www/pkg/` by `cargo xtask demo`.
 
-#[path = "support/page.rs"]
-mod page;
-
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
+use duplex_pages::{DomListener, default_server, listen};
 use duplex_ws::{CloseCode, CloseInfo, Message, Subscription, WebSocket};
-use page::{DomListener, default_server, listen};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlInputElement};
 

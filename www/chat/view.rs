@@ -3,6 +3,7 @@
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
+use duplex_chat_protocol::{IMAGE_MIMES, MAX_NICK_CHARS, MAX_ROOM_CHARS, MAX_TEXT_BYTES};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Blob, Document, Element, HtmlImageElement, HtmlInputElement, Url};
 
@@ -42,7 +43,7 @@ impl View {
                 .dyn_into::<HtmlInputElement>()
                 .map_err(JsValue::from)
         };
-        Ok(Self {
+        let view = Self {
             document: document.clone(),
             nick: input("nick")?,
             room: input("room")?,
@@ -59,7 +60,18 @@ impl View {
             members: RefCell::new(BTreeSet::new()),
             shown: RefCell::new(VecDeque::new()),
             pending: RefCell::new(HashMap::new()),
-        })
+        };
+        view.limit_inputs();
+        Ok(view)
+    }
+
+    /// The inputs' limits, from the protocol's. A message's `maxlength` counts UTF-16 units, not the
+    /// relay's bytes of UTF-8, so sending checks the bytes again.
+    fn limit_inputs(&self) {
+        self.nick.set_max_length(html_length(MAX_NICK_CHARS));
+        self.room.set_max_length(html_length(MAX_ROOM_CHARS));
+        self.input.set_max_length(html_length(MAX_TEXT_BYTES));
+        self.image_input.set_accept(&IMAGE_MIMES.join(","));
     }
 
     /// `state` is one of connecting, open, closing, closed, reconnecting; `detail` follows it.
@@ -114,7 +126,7 @@ impl View {
     }
 
     /// A message from `from`, with text or an image.
-    pub fn message(&self, from: &str, ts: f64, body: Body<'_>) {
+    pub fn message(&self, from: &str, ts: u64, body: Body<'_>) {
         let Some(item) = self.element("li", "message") else {
             return;
         };
@@ -141,7 +153,7 @@ impl View {
     }
 
     /// The relay echoed our message `id`: it is sent.
-    pub fn acknowledged(&self, id: &str, ts: f64) {
+    pub fn acknowledged(&self, id: &str, ts: u64) {
         if let Some(item) = self.pending.borrow_mut().remove(id) {
             item.set_class_name("");
             let _ = item.remove_attribute("data-pending");
@@ -169,7 +181,7 @@ impl View {
         self.set_members(Vec::new());
     }
 
-    fn fill(&self, item: &Element, from: &str, ts: Option<f64>) {
+    fn fill(&self, item: &Element, from: &str, ts: Option<u64>) {
         if let Some(name) = self.element("span", "") {
             name.set_class_name("from");
             name.set_text_content(Some(from));
@@ -240,8 +252,13 @@ fn revoke(url: Option<String>) {
     }
 }
 
-/// `HH:MM` in local time.
-fn clock(ts: f64) -> String {
-    let date = js_sys::Date::new(&JsValue::from_f64(ts));
+/// A limit as an HTML attribute's `i32`.
+fn html_length(limit: usize) -> i32 {
+    i32::try_from(limit).unwrap_or(i32::MAX)
+}
+
+/// `HH:MM` in local time, for `ts` in milliseconds since the Unix epoch.
+fn clock(ts: u64) -> String {
+    let date = js_sys::Date::new(&JsValue::from_f64(ts as f64));
     format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
 }

@@ -1,23 +1,26 @@
 //! Sending: text and images become pending messages, shown at once and sent once the room is joined.
 
+use duplex_chat_protocol::{ClientMessage, IMAGE_MIMES, MAX_IMAGE_BYTES, MAX_TEXT_BYTES};
+use duplex_ws::{Message, SendStatus};
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, ClipboardEvent, Event};
 
 use crate::ledger::Pending;
-use crate::protocol::Outgoing;
 use crate::view::Body;
 use crate::{App, Chat};
-use duplex_ws::{Message, SendStatus};
-
-/// The largest image the relay accepts.
-const MAX_IMAGE_BYTES: f64 = 2_097_152.0;
-const IMAGE_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
 
 impl App {
     pub(crate) fn send_text(&self) {
         let text = self.view.input.value();
         if text.trim().is_empty() {
             return;
+        }
+        // The input's maxlength counts UTF-16 units; the relay counts bytes of UTF-8.
+        if text.len() > MAX_TEXT_BYTES {
+            return self.view.notice(&format!(
+                "Messages can be at most {MAX_TEXT_BYTES} bytes of UTF-8; this one has {}.",
+                text.len()
+            ));
         }
         self.view.input.set_value("");
         self.queue(|id| Pending::Say {
@@ -50,11 +53,17 @@ impl App {
 
     fn send_image(&self, blob: Blob) {
         let mime = blob.type_();
-        if !IMAGE_TYPES.contains(&mime.as_str()) {
-            return self.view.notice("Images must be PNG, JPEG, GIF or WebP.");
+        if !IMAGE_MIMES.contains(&mime.as_str()) {
+            return self.view.notice(&format!(
+                "Images must be one of {}.",
+                IMAGE_MIMES.join(", ")
+            ));
         }
-        if blob.size() > MAX_IMAGE_BYTES {
-            return self.view.notice("Images can be at most 2 MiB.");
+        if blob.size() > MAX_IMAGE_BYTES as f64 {
+            return self.view.notice(&format!(
+                "Images can be at most {} MiB.",
+                MAX_IMAGE_BYTES >> 20
+            ));
         }
         self.queue(|id| Pending::Image { id, mime, blob });
     }
@@ -82,11 +91,17 @@ impl App {
 
     pub(crate) fn send_pending(&self, chat: &Chat, pending: &Pending) {
         match pending {
-            Pending::Say { id, text } => self.transmit(chat, &[Outgoing::Say { id, text }], None),
+            Pending::Say { id, text } => {
+                let say = ClientMessage::Say {
+                    id: id.clone(),
+                    text: text.clone(),
+                };
+                self.transmit(chat, &[say], None);
+            }
             Pending::Image { id, mime, blob } => {
-                let announce = Outgoing::Image {
-                    id,
-                    mime,
+                let announce = ClientMessage::Image {
+                    id: id.clone(),
+                    mime: mime.clone(),
                     size: blob.size() as u64,
                 };
                 self.transmit(chat, &[announce], Some(blob));
@@ -96,15 +111,11 @@ impl App {
 
     /// Sends frames on the open socket. Chat frames must follow the join on the same connection, so none
     /// may wait in the socket's own outbox (it is flushed before the join); the ledger re-sends them.
-    pub(crate) fn transmit(&self, chat: &Chat, frames: &[Outgoing<'_>], blob: Option<&Blob>) {
-        let messages = frames
+    pub(crate) fn transmit(&self, chat: &Chat, frames: &[ClientMessage], blob: Option<&Blob>) {
+        let mut messages: Vec<Message> = frames
             .iter()
-            .map(Message::json)
-            .collect::<Result<Vec<_>, _>>();
-        let mut messages = match messages {
-            Ok(messages) => messages,
-            Err(error) => return self.view.notice(&error.to_string()),
-        };
+            .map(|frame| Message::Text(frame.to_json()))
+            .collect();
         messages.extend(blob.cloned().map(Message::Blob));
         for message in &messages {
             match chat.socket.send(message) {

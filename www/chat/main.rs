@@ -2,13 +2,13 @@
 //!
 //! It shows the crate's reconnecting socket at work: the connection panel follows its states (with the
 //! backoff countdown), a dropped link or a restarted relay is survived without losing or repeating a
-//! message, and received images stay `Blob`s shown through object URLs. Protocol: docs/protocol.md.
+//! message, and received images stay `Blob`s shown through object URLs. A rejoin resumes where the page
+//! stopped reading (`since`), so posts made while it was away appear too. Frames are those of
+//! `duplex-chat-protocol`; the prose is docs/protocol.md.
 
 mod ledger;
 mod outgoing;
-#[path = "../support/page.rs"]
-mod page;
-mod protocol;
+mod resume;
 mod view;
 
 use std::cell::{Cell, RefCell};
@@ -16,14 +16,15 @@ use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 use std::time::Duration;
 
+use duplex_chat_protocol::{ClientMessage, ErrorCode, ImageMessage, Post, ServerMessage};
+use duplex_pages::{DomListener, default_server, listen, query};
 use duplex_ws::{
     Backoff, BinaryType, ConnectionState, Endpoint, Heartbeat, Message, ReconnectOptions,
     ReconnectingWebSocket, Subscription,
 };
 use gloo_timers::callback::Interval;
 use ledger::Ledger;
-use page::{DomListener, default_server, listen, query};
-use protocol::{ImageMeta, Incoming, Outgoing};
+use resume::{Resume, Resumed};
 use view::{Body, View};
 
 use wasm_bindgen::JsValue;
@@ -47,8 +48,10 @@ struct Chat {
     /// A welcome arrived on the current connection.
     joined: Cell<bool>,
     ledger: RefCell<Ledger>,
+    /// Where the page stopped reading the room, for the next join's `since`.
+    resume: RefCell<Resume>,
     /// Announced images whose binary frame is still to come, in order.
-    images: RefCell<VecDeque<ImageMeta>>,
+    images: RefCell<VecDeque<ImageMessage>>,
     /// When the current backoff ends (`Date.now()` ms), for the countdown.
     retry_at: Cell<Option<f64>>,
     _handlers: Vec<Subscription>,
@@ -150,6 +153,7 @@ impl App {
             room,
             joined: Cell::new(false),
             ledger: RefCell::new(Ledger::default()),
+            resume: RefCell::new(Resume::default()),
             images: RefCell::new(VecDeque::new()),
             retry_at: Cell::new(None),
             _handlers: handlers,
@@ -168,16 +172,19 @@ impl App {
         }
     }
 
-    /// Every new connection starts by joining.
+    /// Every new connection starts by joining, from where the last one stopped reading.
     fn hello(&self) {
         let chat = self.chat.borrow();
         let Some(chat) = chat.as_ref() else { return };
         chat.joined.set(false);
+        // An image whose bytes never came was not shown: the join asks for it again.
+        let waiting = chat.images.borrow().front().map(|image| image.seq);
         chat.images.borrow_mut().clear();
-        let join = Outgoing::Join {
-            room: &chat.room,
-            nick: &chat.nick,
-            session: &self.session,
+        let join = ClientMessage::Join {
+            room: chat.room.clone(),
+            nick: chat.nick.clone(),
+            session: Some(self.session.clone()),
+            since: chat.resume.borrow_mut().rejoin(waiting),
         };
         self.transmit(chat, &[join], None);
     }
@@ -190,7 +197,7 @@ impl App {
 
     fn received(&self, message: Message) {
         match message {
-            Message::Text(text) => match Message::Text(text).decode_json::<Incoming>() {
+            Message::Text(text) => match Message::Text(text).decode_json::<ServerMessage>() {
                 Ok(incoming) => self.incoming(incoming),
                 Err(error) => self.view.notice(&format!("The relay sent {error}")),
             },
@@ -204,56 +211,105 @@ impl App {
         }
     }
 
-    fn incoming(&self, incoming: Incoming) {
+    fn incoming(&self, incoming: ServerMessage) {
         let chat = self.chat.borrow();
         let Some(chat) = chat.as_ref() else { return };
         match incoming {
-            Incoming::Welcome { members, history } => {
+            ServerMessage::Welcome {
+                members,
+                epoch,
+                seq,
+                history,
+                complete,
+                ..
+            } => {
                 self.view.set_members(members);
-                for entry in history {
-                    self.show(chat, entry);
-                }
-                chat.joined.set(true);
-                self.view.notice("");
-                // Everything not yet acknowledged goes (again) now, oldest first.
-                for pending in chat.ledger.borrow().pending() {
-                    self.send_pending(chat, &pending);
-                }
+                let first = history.first().map(Post::seq);
+                let resumed = chat
+                    .resume
+                    .borrow_mut()
+                    .welcome(&epoch, seq, first, complete);
+                self.resumed(resumed);
+                self.welcomed(chat, history);
             }
-            Incoming::Joined { nick } => self.view.member(&nick, true),
-            Incoming::Left { nick } => self.view.member(&nick, false),
-            Incoming::Error { code, message } => {
-                self.view.notice(&format!("{message} ({code})"));
-            }
-            other => self.show(chat, other),
+            ServerMessage::Message(message) => self.post(chat, Post::Message(message)),
+            ServerMessage::Image(image) => self.post(chat, Post::Image(image)),
+            ServerMessage::Joined { nick } => self.view.member(&nick, true),
+            ServerMessage::Left { nick } => self.view.member(&nick, false),
+            ServerMessage::Error { code, message } => self.refused(code, &message),
+            ServerMessage::Pong | ServerMessage::Unknown => {}
         }
         self.tick();
     }
 
-    /// A broadcast message or image announcement: shown once, whatever the reconnects.
-    fn show(&self, chat: &Chat, incoming: Incoming) {
-        match incoming {
-            Incoming::Message(said) => {
-                let arrival = chat
-                    .ledger
-                    .borrow_mut()
-                    .arrived(&chat.nick, &said.from, &said.id);
+    /// Says on the page what a welcome meant for the messages it already shows.
+    fn resumed(&self, resumed: Resumed) {
+        if resumed.reset {
+            self.view.system(
+                "This room's history was reset on the relay; \
+                 older messages above belong to the old history.",
+            );
+        }
+        match resumed.missed {
+            Some(1) => self
+                .view
+                .system("1 message posted while you were away could not be recovered."),
+            Some(missed) if missed > 1 => self.view.system(&format!(
+                "{missed} messages posted while you were away could not be recovered."
+            )),
+            _ => {}
+        }
+    }
+
+    /// The room is joined: its history (every post missed, when resuming), then our unacknowledged
+    /// messages, sent again oldest first.
+    fn welcomed(&self, chat: &Chat, history: Vec<Post>) {
+        for post in history {
+            self.post(chat, post);
+        }
+        chat.joined.set(true);
+        self.view.notice("");
+        for pending in chat.ledger.borrow().pending() {
+            self.send_pending(chat, &pending);
+        }
+    }
+
+    /// An `error` frame. `unavailable` means the relay could not store a message of ours: it stays
+    /// pending and is sent again after the next join.
+    fn refused(&self, code: ErrorCode, message: &str) {
+        if code == ErrorCode::Unavailable {
+            return self.view.notice(
+                "The relay could not store a message; it stays in the outbox and is sent again \
+                 after the next join.",
+            );
+        }
+        self.view.notice(&format!("{message} ({code})"));
+    }
+
+    /// A broadcast post: a text is shown (once, whatever the reconnects), an image waits for its bytes.
+    fn post(&self, chat: &Chat, post: Post) {
+        chat.resume.borrow_mut().saw(post.seq());
+        match post {
+            Post::Message(message) => {
+                let arrival =
+                    chat.ledger
+                        .borrow_mut()
+                        .arrived(&chat.nick, &message.from, &message.id);
                 if arrival.acknowledged {
-                    self.view.acknowledged(&said.id, said.ts);
+                    self.view.acknowledged(&message.id, message.ts);
                 } else if arrival.new {
                     self.view
-                        .message(&said.from, said.ts, Body::Text(&said.text));
+                        .message(&message.from, message.ts, Body::Text(&message.text));
                 }
             }
-            Incoming::Image(meta) => chat.images.borrow_mut().push_back(meta),
-            _ => {}
+            Post::Image(image) => chat.images.borrow_mut().push_back(image),
         }
     }
 
     fn image_bytes(&self, blob: &Blob) {
         let chat = self.chat.borrow();
         let Some(chat) = chat.as_ref() else { return };
-        let Some(meta) = chat.images.borrow_mut().pop_front() else {
+        let Some(image) = chat.images.borrow_mut().pop_front() else {
             return self
                 .view
                 .notice("The relay sent an image nobody announced.");
@@ -261,11 +317,11 @@ impl App {
         let arrival = chat
             .ledger
             .borrow_mut()
-            .arrived(&chat.nick, &meta.from, &meta.id);
+            .arrived(&chat.nick, &image.from, &image.id);
         if arrival.acknowledged {
-            self.view.acknowledged(&meta.id, meta.ts);
+            self.view.acknowledged(&image.id, image.ts);
         } else if arrival.new {
-            self.view.message(&meta.from, meta.ts, Body::Image(blob));
+            self.view.message(&image.from, image.ts, Body::Image(blob));
         }
         self.tick();
     }

@@ -1,5 +1,10 @@
 //! What the demo pages share: reading the URL's query, the default server, and DOM listeners that reach
-//! the page without keeping it alive. Included by each page with `#[path]`.
+//! the page without keeping it alive.
+//!
+//! This crate (`duplex-pages`) holds the Rust of the repository's demo pages, built for wasm32 as
+//! cdylib examples: `chat` (`www/chat/`, the page at `/`, `index.html`) and `echo` (`www/echo/`,
+//! `www/echo.html`). `cargo xtask demo` builds both into `www/pkg/` with wasm-bindgen; the pages
+//! use duplex-ws like any application would, with its `reconnect` and `json` features.
 
 use std::rc::{Rc, Weak};
 
@@ -7,10 +12,11 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Event, Location};
 
-/// DOM listeners, kept for the page's life.
+/// A DOM listener. Dropping it frees the Rust closure but does not detach it, and the browser's next
+/// call would then throw: a page keeps its listeners for its whole life (in a `thread_local!`).
 pub type DomListener = Closure<dyn FnMut(Event)>;
 
-/// The query parameter `name`, unless absent or empty.
+/// The query parameter `name` of the page's URL (`?name=value`), unless absent or empty.
 pub fn query(location: &Location, name: &str) -> Option<String> {
     let search = location.search().ok()?;
     web_sys::UrlSearchParams::new_with_str(&search)
@@ -19,7 +25,9 @@ pub fn query(location: &Location, name: &str) -> Option<String> {
         .filter(|value| !value.is_empty())
 }
 
-/// `?server=` if given, else `path` on this page's origin (ws or wss after the page's scheme).
+/// The WebSocket URL to connect to: `?server=` if given, else `path` on this page's origin (`ws:` or
+/// `wss:` after the page's scheme), or `ws://127.0.0.1:8080` + `path` when the page has no host (a
+/// `file:` URL).
 pub fn default_server(location: &Location, path: &str) -> String {
     if let Some(server) = query(location, "server") {
         return server;
@@ -34,6 +42,13 @@ pub fn default_server(location: &Location, path: &str) -> String {
 }
 
 /// Calls `action` on `kind` events of element `id`; a form submission does not reload the page.
+///
+/// The listener holds the page's state `app` weakly, so it never keeps it alive; once `app` is
+/// dropped, events are ignored.
+///
+/// # Errors
+///
+/// When the document has no element `id`, or the browser refuses the listener.
 pub fn listen<A: 'static>(
     document: &Document,
     app: &Rc<A>,

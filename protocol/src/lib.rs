@@ -1,7 +1,10 @@
-//! The chat protocol of `GET /chat`: the JSON frames in both directions, their limits, the error
-//! and close codes, and the relay's validation of what a client sends.
+//! The chat protocol of duplex-relay's `GET /chat`: the JSON frames in both directions, their
+//! limits, the error and close codes, and the validation of what a client sends.
 //!
-//! `docs/protocol.md` is the prose version of this module. Every frame is a JSON object in a
+//! One definition for every party: the relay (`duplex-relay`), the chat page (`www/`) and the
+//! tests build and read their frames with these types, so they cannot drift apart. It needs
+//! only serde and serde_json and builds for wasm32 and native targets alike.
+//! `docs/protocol.md` is the prose version of this crate. Every frame is a JSON object in a
 //! text frame with a string `"type"`; an image's bytes travel in the binary frame right after its
 //! JSON announcement.
 //!
@@ -9,12 +12,13 @@
 //! relay's with [`ServerMessage`]:
 //!
 //! ```
-//! use duplex_relay::protocol::{ClientMessage, ServerMessage};
+//! use duplex_chat_protocol::{ClientMessage, ServerMessage};
 //!
 //! let join = ClientMessage::Join {
 //!     room: "lobby".to_owned(),
 //!     nick: "Ada".to_owned(),
 //!     session: None,
+//!     since: None,
 //! };
 //! assert_eq!(join.to_json(), r#"{"type":"join","room":"lobby","nick":"Ada"}"#);
 //!
@@ -45,10 +49,16 @@ pub const IMAGE_MIMES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "ima
 /// The largest text frame a client may send, in bytes (16 KiB); a larger one ends the
 /// connection with [`CLOSE_POLICY_VIOLATION`].
 pub const MAX_TEXT_FRAME_BYTES: usize = 16 * 1024;
-/// How many `message`/`image` objects a room keeps for the `welcome`'s history.
+/// How many posts a `welcome` carries for a join without [`Since`]: the room's latest.
 pub const HISTORY_LEN: usize = 50;
-/// How many `(from, id)` pairs a room remembers to recognise a re-sent message.
-pub const DEDUP_LEN: usize = 1000;
+/// The most posts a `welcome` carries for a join with [`Since`]: a page that missed more
+/// gets the latest ones of them and `complete: false`.
+pub const RESUME_LIMIT: usize = 1000;
+/// The fewest posts per room a relay keeps (its `--keep-posts` may only raise it): a page can
+/// always resume across [`RESUME_LIMIT`] posts, and a re-sent message among them is recognised.
+pub const MIN_KEPT_POSTS: usize = 1000;
+/// The longest room `epoch`, in characters.
+pub const MAX_EPOCH_CHARS: usize = 64;
 /// Text frames per second a connection may send, sustained (the token bucket's refill rate).
 pub const RATE_PER_SECOND: u32 = 10;
 /// Text frames a connection may send at once (the token bucket's size).
@@ -68,6 +78,9 @@ pub const CLOSE_POLICY_VIOLATION: u16 = 1008;
 pub const CLOSE_SERVICE_RESTART: u16 = 1012;
 /// Close code 1013, try again later: the client did not read fast enough ("too slow").
 pub const CLOSE_TRY_AGAIN_LATER: u16 = 1013;
+/// Close code 1011, internal error: the relay lost its store (Redis) while the client was
+/// connected and may have missed posts for it; reconnect after a backoff and resume.
+pub const CLOSE_INTERNAL_ERROR: u16 = 1011;
 /// Close code 4001: a new connection joined with the same nick and session and took this one's
 /// place; do not reconnect.
 pub const CLOSE_REPLACED: u16 = 4001;
@@ -85,6 +98,8 @@ pub const REASON_TOO_BIG: &str = "message too big";
 pub const REASON_RESTARTING: &str = "relay restarting";
 /// The close reason sent with [`CLOSE_TRY_AGAIN_LATER`].
 pub const REASON_TOO_SLOW: &str = "too slow";
+/// The close reason sent with [`CLOSE_INTERNAL_ERROR`].
+pub const REASON_STORE_LOST: &str = "store unavailable";
 /// The close reason sent with [`CLOSE_REPLACED`].
 pub const REASON_REPLACED: &str = "replaced by a new connection";
 
@@ -103,6 +118,10 @@ pub enum ClientMessage {
         /// the nick and the same non-empty session replaces the connection that holds the nick.
         #[serde(skip_serializing_if = "Option::is_none")]
         session: Option<String>,
+        /// Where the page stopped reading the room (its last `seq` and the room's `epoch`): the
+        /// welcome then carries every post after it, up to [`RESUME_LIMIT`].
+        #[serde(skip_serializing_if = "Option::is_none")]
+        since: Option<Since>,
     },
     /// `{"type":"say","id":C,"text":T}`: a text message to the room.
     Say {
@@ -152,6 +171,7 @@ impl ClientMessage {
                 room: room(&fields)?,
                 nick: nick(&fields)?,
                 session: session(&fields)?,
+                since: since(&fields)?,
             }),
             "say" => Ok(Self::Say {
                 id: id(&fields)?,
@@ -174,6 +194,15 @@ impl ClientMessage {
     pub fn to_json(&self) -> String {
         to_json(self)
     }
+}
+
+/// The last post a page has seen of a room: `"since":{"seq":K,"epoch":E}` in a `join`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Since {
+    /// The `seq` of the last post the page has seen.
+    pub seq: u64,
+    /// The room's `epoch` that `seq` belongs to, from the page's last `welcome`.
+    pub epoch: String,
 }
 
 /// A `message` as broadcast: `{"type":"message","seq":K,"id":C,"from":N,"text":T,"ts":MS}`.
@@ -252,8 +281,18 @@ pub enum ServerMessage {
         room: String,
         /// Every member's nick, this one's included, sorted case-insensitively.
         members: Vec<String>,
-        /// The room's last [`HISTORY_LEN`] posts, oldest first, as they were broadcast.
+        /// Names this history of the room: it changes only when the room's history is
+        /// reset (its store was wiped), and `seq` numbers of two epochs must never be mixed.
+        epoch: String,
+        /// The `seq` of the room's latest post (0 before the first).
+        seq: u64,
+        /// Posts, oldest first, as they were broadcast: those after the join's [`Since`] (at
+        /// most [`RESUME_LIMIT`], the latest ones), or without one (or with another epoch)
+        /// the room's last [`HISTORY_LEN`].
         history: Vec<Post>,
+        /// `true` when `history` holds every post after the join's `since` (after seq 0 when
+        /// it had none or named another epoch); `false` when older ones were left out.
+        complete: bool,
     },
     /// A text message to the room; the sender's own copy is its acknowledgement.
     Message(TextMessage),
@@ -279,6 +318,10 @@ pub enum ServerMessage {
         /// What was wrong, for people.
         message: String,
     },
+    /// A frame of a type this version does not know: a client ignores it. The relay never
+    /// sends it.
+    #[serde(other)]
+    Unknown,
 }
 
 impl ServerMessage {
@@ -321,8 +364,7 @@ pub enum ErrorCode {
     /// `nick-taken`: another member of the room has this nick (regardless of case). Ask the
     /// user for another nick.
     NickTaken,
-    /// `bad-id`: an id that is not 1 to [`MAX_ID_CHARS`] characters, or an image re-sent
-    /// under an id whose original had another size. Use fresh ids.
+    /// `bad-id`: an id that is not 1 to [`MAX_ID_CHARS`] characters. Use fresh ids.
     BadId,
     /// `bad-text`: a text that is empty or over [`MAX_TEXT_BYTES`] bytes. Split or shorten it.
     BadText,
@@ -342,11 +384,15 @@ pub enum ErrorCode {
     /// `rate-limited`: more than [`RATE_PER_SECOND`] frames per second (after a burst of
     /// [`RATE_BURST`]). The frame was dropped; slow down and send it again.
     RateLimited,
+    /// `unavailable`: the relay could not store the post (its disk is full, or its store is
+    /// unreachable). Nothing was posted or acknowledged; keep the message and send it again
+    /// later (the chat page does so after its next join).
+    Unavailable,
 }
 
 impl ErrorCode {
     /// Every code, in the order of the protocol document.
-    pub const ALL: [Self; 15] = [
+    pub const ALL: [Self; 16] = [
         Self::BadJson,
         Self::UnknownType,
         Self::NotJoined,
@@ -362,6 +408,7 @@ impl ErrorCode {
         Self::UnexpectedBinary,
         Self::SizeMismatch,
         Self::RateLimited,
+        Self::Unavailable,
     ];
 
     /// The code as it appears on the wire, e.g. `"bad-json"`.
@@ -382,6 +429,7 @@ impl ErrorCode {
             Self::UnexpectedBinary => "unexpected-binary",
             Self::SizeMismatch => "size-mismatch",
             Self::RateLimited => "rate-limited",
+            Self::Unavailable => "unavailable",
         }
     }
 }
@@ -493,6 +541,34 @@ fn session(fields: &Map<String, Value>) -> Result<Option<String>, Rejection> {
     }
 }
 
+fn since(fields: &Map<String, Value>) -> Result<Option<Since>, Rejection> {
+    let bad = || {
+        Rejection::new(
+            ErrorCode::BadJson,
+            format!(
+                "since must be {{\"seq\": a non-negative integer, \"epoch\": a string of 1 to {MAX_EPOCH_CHARS} characters}}"
+            ),
+        )
+    };
+    let since = match fields.get("since") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Object(since)) => since,
+        Some(_) => return Err(bad()),
+    };
+    let seq = since.get("seq").and_then(Value::as_u64).ok_or_else(bad)?;
+    match since.get("epoch") {
+        Some(Value::String(epoch))
+            if !epoch.is_empty() && epoch.chars().count() <= MAX_EPOCH_CHARS =>
+        {
+            Ok(Some(Since {
+                seq,
+                epoch: epoch.clone(),
+            }))
+        }
+        _ => Err(bad()),
+    }
+}
+
 fn id(fields: &Map<String, Value>) -> Result<String, Rejection> {
     let id = string(fields, "id", ErrorCode::BadId)?;
     if id.is_empty() || id.chars().count() > MAX_ID_CHARS {
@@ -561,6 +637,7 @@ mod tests {
                 room: "a-b_c.1".to_owned(),
                 nick: "Ada Lovelace".to_owned(),
                 session: Some("s1".to_owned()),
+                since: None,
             })
         );
         assert_eq!(
@@ -569,6 +646,7 @@ mod tests {
                 room: "r".to_owned(),
                 nick: "é✓".to_owned(),
                 session: None,
+                since: None,
             })
         );
         assert_eq!(
@@ -599,6 +677,10 @@ mod tests {
                 room: "r".to_owned(),
                 nick: "n".to_owned(),
                 session: Some("s".to_owned()),
+                since: Some(Since {
+                    seq: 7,
+                    epoch: "e1".to_owned(),
+                }),
             },
             ClientMessage::Say {
                 id: "1".to_owned(),
@@ -685,6 +767,22 @@ mod tests {
                 ),
                 ErrorCode::BadJson,
             ),
+            (
+                r#"{"type":"join","room":"r","nick":"n","since":3}"#,
+                ErrorCode::BadJson,
+            ),
+            (
+                r#"{"type":"join","room":"r","nick":"n","since":{"seq":-1,"epoch":"e"}}"#,
+                ErrorCode::BadJson,
+            ),
+            (
+                r#"{"type":"join","room":"r","nick":"n","since":{"seq":1,"epoch":""}}"#,
+                ErrorCode::BadJson,
+            ),
+            (
+                r#"{"type":"join","room":"r","nick":"n","since":{"seq":1}}"#,
+                ErrorCode::BadJson,
+            ),
             (r#"{"type":"say","text":"t"}"#, ErrorCode::BadId),
             (r#"{"type":"say","id":"","text":"t"}"#, ErrorCode::BadId),
             (
@@ -727,6 +825,14 @@ mod tests {
     }
 
     #[test]
+    fn unknown_server_frames_are_tolerated() {
+        assert_eq!(
+            serde_json::from_str::<ServerMessage>(r#"{"type":"typing","nick":"Ada"}"#).ok(),
+            Some(ServerMessage::Unknown)
+        );
+    }
+
+    #[test]
     fn deep_nesting_is_bad_json_not_a_crash() {
         let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
         assert_eq!(code(&deep), ErrorCode::BadJson);
@@ -761,11 +867,14 @@ mod tests {
             nick: "Ada".to_owned(),
             room: "r".to_owned(),
             members: vec!["Ada".to_owned()],
+            epoch: "e1".to_owned(),
+            seq: 2,
             history: vec![image],
+            complete: true,
         };
         assert_eq!(
             welcome.to_json(),
-            r#"{"type":"welcome","nick":"Ada","room":"r","members":["Ada"],"history":[{"type":"image","seq":2,"id":"c2","from":"Ada","mime":"image/png","size":3,"ts":6}]}"#
+            r#"{"type":"welcome","nick":"Ada","room":"r","members":["Ada"],"epoch":"e1","seq":2,"history":[{"type":"image","seq":2,"id":"c2","from":"Ada","mime":"image/png","size":3,"ts":6}],"complete":true}"#
         );
         assert_eq!(
             ServerMessage::from(Rejection::new(ErrorCode::SizeMismatch, "m")).to_json(),

@@ -1,0 +1,96 @@
+//! The real `duplex-relay` binary as a child process: started on a free port with a data
+//! folder, read for its first stdout line, and stopped with SIGTERM or SIGKILL.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use super::LIMIT;
+
+pub const BINARY: &str = env!("CARGO_BIN_EXE_duplex-relay");
+
+/// A running relay binary; killed when dropped.
+#[derive(Debug)]
+pub struct RelayProcess {
+    child: Child,
+    pub addr: SocketAddr,
+}
+
+impl RelayProcess {
+    /// Starts the binary on 127.0.0.1:0 with `--data data` and `args`, and waits for its URL.
+    pub fn start(data: &Path, args: &[&str]) -> Self {
+        let mut child = command(data, args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start the relay");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read the relay's first line");
+        let addr = line
+            .trim_end()
+            .strip_prefix("http://")
+            .and_then(|addr| addr.parse().ok())
+            .unwrap_or_else(|| panic!("the first line should be the URL, got {line:?}"));
+        Self { child, addr }
+    }
+
+    /// `kill -9`: the relay gets no chance to finish anything.
+    pub fn kill(mut self) {
+        self.child.kill().expect("SIGKILL the relay");
+        self.child.wait().expect("reap the relay");
+    }
+
+    /// `kill -TERM` and wait for the graceful exit.
+    pub fn terminate(mut self) {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status();
+        assert!(sent.is_ok_and(|status| status.success()), "kill -TERM");
+        let started = Instant::now();
+        while self.child.try_wait().expect("try_wait").is_none() {
+            assert!(
+                started.elapsed() < LIMIT,
+                "the relay did not exit on SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for RelayProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs the binary with `--data data` and `args` until it exits (it should fail at start).
+pub fn run_to_exit(data: &Path, args: &[&str]) -> Output {
+    let mut child = command(data, args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run the relay");
+    let started = Instant::now();
+    while child.try_wait().expect("try_wait").is_none() {
+        if started.elapsed() > LIMIT {
+            let _ = child.kill();
+            panic!("the relay should have exited at start");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("the relay's output")
+}
+
+fn command(data: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(BINARY);
+    command
+        .args(["--addr", "127.0.0.1:0", "--data"])
+        .arg(data)
+        .args(args);
+    command
+}
