@@ -8,9 +8,9 @@ mod common;
 use common::chat::{Chat, picture};
 use common::process::{RelayProcess, run_to_exit};
 use common::{Relay, TempDir};
+use duplex_relay::Config;
 use duplex_relay::protocol::{ErrorCode, Post, RESUME_LIMIT, ServerMessage, Since};
 use duplex_relay::store::DATABASE_FILE;
-use duplex_relay::Config;
 
 /// Posts `count` texts to `room` from fresh connections, each within the burst of 20 frames
 /// (its join and 19 posts), one after the other so that nobody's queue fills; returns the acks.
