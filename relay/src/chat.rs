@@ -81,12 +81,12 @@ struct Queued {
 }
 
 impl Queued {
-    /// The next frames to write, the welcome first; `None` once nothing more can come.
-    async fn next(&mut self) -> Option<Vec<Message>> {
+    /// What to write next, the welcome first; `None` once nothing more can come.
+    async fn next(&mut self) -> Option<Next> {
         tokio::select! {
             biased;
-            Some(welcome) = self.welcomes.recv() => Some(welcome),
-            message = self.queued.recv() => message.map(|message| vec![message]),
+            Some(welcome) = self.welcomes.recv() => Some(Next::Welcome(welcome)),
+            message = self.queued.recv() => message.map(Next::Frame),
         }
     }
 
@@ -110,16 +110,32 @@ impl Queued {
 /// Writes queued frames in order, flushing whenever the queue is empty; returns when a write
 /// fails.
 async fn write(sink: &mut SplitSink<WebSocket, Message>, queued: &mut Queued) {
-    while let Some(frames) = queued.next().await {
-        for frame in frames {
-            if sink.feed(frame).await.is_err() {
-                return;
-            }
-        }
-        if queued.is_empty() && sink.flush().await.is_err() {
+    while let Some(next) = queued.next().await {
+        let fed = match next {
+            Next::Frame(frame) => sink.feed(frame).await,
+            Next::Welcome(frames) => feed_all(sink, frames).await,
+        };
+        if fed.is_err() || (queued.is_empty() && sink.flush().await.is_err()) {
             return;
         }
     }
+}
+
+/// A welcome and its images, or one frame: one frame needs no list of its own on the way out.
+#[derive(Debug)]
+enum Next {
+    Welcome(Vec<Message>),
+    Frame(Message),
+}
+
+async fn feed_all(
+    sink: &mut SplitSink<WebSocket, Message>,
+    frames: Vec<Message>,
+) -> Result<(), axum::Error> {
+    for frame in frames {
+        sink.feed(frame).await?;
+    }
+    Ok(())
 }
 
 /// The Close frame the rooms asked for (replaced, too slow).
@@ -394,11 +410,7 @@ impl Session {
         };
         match self.state.store().post(&room, post).await {
             Ok(Posted::New) => {}
-            Ok(Posted::Again(original)) => {
-                self.state
-                    .rooms()
-                    .acknowledge(&room, self.peer.id(), &original);
-            }
+            Ok(Posted::Again(original)) => rooms.acknowledge(&room, self.peer.id(), &original),
             Err(error) => self.unavailable(&error),
         }
         ControlFlow::Continue(())
