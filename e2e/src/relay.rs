@@ -137,7 +137,9 @@ fn serve(listener: TcpListener, config: Config) -> Result<Running, Error> {
         .enable_all()
         .build()
         .map_err(Error::io("start the relay's runtime"))?;
-    let state = AppState::open(config).map_err(Error::Store)?;
+    let state = runtime
+        .block_on(AppState::open(config))
+        .map_err(Error::Store)?;
     let (stop, stopped) = oneshot::channel::<()>();
     let thread = std::thread::Builder::new()
         .name(format!("e2e-relay-{}", addr.port()))

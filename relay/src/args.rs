@@ -38,6 +38,11 @@ pub struct Args {
     /// error `unavailable` [default: no limit but the disk].
     #[arg(long, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_db_mib: Option<u64>,
+    /// Share rooms with every relay given the same Redis server, e.g. redis://127.0.0.1:6379:
+    /// posts, history and members live there instead of in --data (which is then unused).
+    /// The relay exits at start if the server does not answer.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["data", "max_db_mib"])]
+    pub redis: Option<String>,
     /// Mount the /test/* fault-injection endpoints (never use in production).
     #[arg(long)]
     pub test_endpoints: bool,
@@ -53,6 +58,7 @@ impl Args {
             data: self.data.clone().unwrap_or_else(default_data_dir),
             keep_posts: self.keep_posts,
             max_db_mib: self.max_db_mib,
+            redis: self.redis.clone(),
         }
     }
 }
@@ -108,6 +114,7 @@ mod tests {
             data: PathBuf::from("/var/lib/duplex"),
             keep_posts: 5000,
             max_db_mib: Some(64),
+            redis: None,
         };
         let spaced = parse(&[
             "--addr",
@@ -141,6 +148,22 @@ mod tests {
         for args in [spaced, joined] {
             assert_eq!(args.addr, "127.0.0.1:0");
             assert_eq!(args.config(), expected);
+        }
+    }
+
+    #[test]
+    fn redis_replaces_the_data_folder() {
+        let args = parse(&["--redis", "redis://127.0.0.1:6379"]).expect("redis");
+        assert_eq!(
+            args.config().redis.as_deref(),
+            Some("redis://127.0.0.1:6379")
+        );
+        for clash in [
+            &["--redis", "redis://a", "--data", "/tmp/x"][..],
+            &["--redis", "redis://a", "--max-db-mib", "5"],
+            &["--redis"],
+        ] {
+            assert!(parse(clash).is_err(), "{clash:?} was accepted");
         }
     }
 

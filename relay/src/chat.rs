@@ -19,10 +19,10 @@ use crate::protocol::{
     CLOSE_TRY_AGAIN_LATER, ClientMessage, ErrorCode, FLOOD_LIMIT, MAX_IMAGE_BYTES,
     MAX_TEXT_FRAME_BYTES, QUEUE_FRAMES, RATE_BURST, RATE_PER_SECOND, REASON_BAD_REQUESTS,
     REASON_FLOODING, REASON_RESTARTING, REASON_STORE_LOST, REASON_TOO_BIG, REASON_TOO_SLOW,
-    Rejection, ServerMessage, Since,
+    Rejection, ServerMessage,
 };
 use crate::rooms::Peer;
-use crate::store::{Content, NewPost, Posted, StoreError};
+use crate::store::{Content, JoinError, JoinRequest, Membership, NewPost, Posted, StoreError};
 
 /// The transport's message and frame limit: a little above the largest frame the protocol
 /// allows, so that the relay itself sees an oversized frame and closes with 1008 (tungstenite
@@ -195,24 +195,6 @@ struct Announced {
     size: u64,
 }
 
-/// Membership of a room; leaving it when dropped (the others hear `left` if `announce`).
-#[must_use = "the connection leaves the room when this is dropped"]
-#[derive(Debug)]
-struct Membership {
-    state: AppState,
-    room: String,
-    peer: u64,
-    announce: bool,
-}
-
-impl Drop for Membership {
-    fn drop(&mut self) {
-        self.state
-            .rooms()
-            .leave(&self.room, self.peer, self.announce);
-    }
-}
-
 /// What the relay knows about one client: its room, its pending image, its rate and its
 /// misdeeds.
 #[derive(Debug)]
@@ -242,7 +224,7 @@ impl Session {
     /// Makes leaving the room (when this is dropped) silent: no `left` for the others.
     fn leave_quietly(&mut self) {
         if let Some(joined) = &mut self.joined {
-            joined.announce = false;
+            joined.leave_quietly();
         }
     }
 
@@ -308,10 +290,16 @@ impl Session {
                 since,
             } => {
                 if let Some(joined) = &self.joined {
-                    let message = format!("already joined room {}", joined.room);
+                    let message = format!("already joined room {}", joined.room());
                     return self.bad(Rejection::new(ErrorCode::AlreadyJoined, message));
                 }
-                self.join(room, nick, session, since).await
+                self.join(JoinRequest {
+                    room,
+                    nick,
+                    session,
+                    since,
+                })
+                .await
             }
             ClientMessage::Say { id, text } => self.post(id, Content::Text(text)).await,
             ClientMessage::Image { id, mime, size } => {
@@ -352,42 +340,20 @@ impl Session {
         self.post(image.id, content).await
     }
 
-    /// Joins `room` through the store: the welcome carries what the page missed since `since`.
-    /// A store that cannot be read closes the connection with 1011, so the page retries later.
-    async fn join(
-        &mut self,
-        room: String,
-        nick: String,
-        session: Option<String>,
-        since: Option<Since>,
-    ) -> ControlFlow<CloseFrame> {
-        let state = self.state.clone();
-        let peer = self.peer.clone();
-        let name = room.clone();
-        let joined = self
-            .state
-            .store()
-            .join(&room, since, move |history| {
-                state
-                    .rooms()
-                    .join(&name, &nick, session.as_deref(), &peer, history)?;
-                // Made here, under the store's lock: if this connection ends meanwhile, dropping
-                // the membership still takes the member out of the room.
-                Ok::<_, Rejection>(Membership {
-                    state: state.clone(),
-                    room: name,
-                    peer: peer.id(),
-                    announce: true,
-                })
-            })
-            .await;
-        match joined {
-            Ok(Ok(membership)) => {
+    /// Joins the room through the store: the welcome carries what the page missed since
+    /// `since`. A store that cannot be read closes the connection with 1011, so the page
+    /// retries later.
+    async fn join(&mut self, request: JoinRequest) -> ControlFlow<CloseFrame> {
+        match self.state.store().join(request, &self.peer).await {
+            Ok(membership) => {
                 self.joined = Some(membership);
                 ControlFlow::Continue(())
             }
-            Ok(Err(rejection)) => self.bad(rejection),
-            Err(_) => ControlFlow::Break(close_frame(CLOSE_INTERNAL_ERROR, REASON_STORE_LOST)),
+            Err(JoinError::Rejected(rejection)) => self.bad(rejection),
+            Err(JoinError::Store(error)) => {
+                tracing::warn!(%error, "a join failed: closing the connection with 1011");
+                ControlFlow::Break(close_frame(CLOSE_INTERNAL_ERROR, REASON_STORE_LOST))
+            }
         }
     }
 
@@ -397,7 +363,7 @@ impl Session {
         let Some(joined) = &self.joined else {
             return self.bad(not_joined());
         };
-        let room = joined.room.clone();
+        let room = joined.room().to_owned();
         let rooms = self.state.rooms();
         let Some((from, from_key)) = rooms.sender(&room, self.peer.id()) else {
             return ControlFlow::Continue(());
@@ -420,7 +386,9 @@ impl Session {
     fn unavailable(&self, error: &StoreError) {
         self.reply(&ServerMessage::from(Rejection::new(
             ErrorCode::Unavailable,
-            format!("{error}: the post was not stored, send it again later"),
+            format!(
+                "{error}: the post was not acknowledged; send it again later (a re-send is never stored twice)"
+            ),
         )));
     }
 

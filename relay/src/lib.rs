@@ -12,7 +12,8 @@
 //! - `protocol`: the chat protocol's frames, limits, error and close codes (public, for clients).
 //! - `chat`: `GET /chat`: one chat connection, its rate limit and abuse rules.
 //! - `rooms`: the chat rooms as this relay sees them: members and their outgoing queues.
-//! - `store`: where posts, seq numbers and re-send memory live (SQLite under `--data`).
+//! - `store`: where posts, seq numbers, re-send memory and (with Redis) presence live: SQLite
+//!   under `--data`, or Redis shared by several relays.
 //! - `bucket`: the token bucket behind the chat rate limit.
 //! - `origin`: the `Origin` check of every WebSocket upgrade.
 //! - `echo`: `GET /echo` and the echo loop every echoing endpoint shares.
@@ -29,6 +30,7 @@
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
 //! let data = std::env::temp_dir().join("duplex-relay-example");
 //! let state = AppState::open(Config { test_endpoints: true, data, ..Config::default() })
+//!     .await
 //!     .map_err(std::io::Error::other)?;
 //! // Stops on Ctrl-C: WebSockets get Close 1012, then the port is free again.
 //! let ctrl_c = async {
@@ -111,6 +113,10 @@ pub struct Config {
     /// The most the database file may grow to, in MiB (`--max-db-mib`); posts beyond it are
     /// refused with `unavailable`. `None`: as large as the disk allows.
     pub max_db_mib: Option<u64>,
+    /// A Redis server shared with other relays (`--redis redis://host:port`): rooms, posts and
+    /// presence live there instead of in [`Config::data`], and every relay given the same
+    /// server serves the same rooms. `None`: this relay alone, on SQLite.
+    pub redis: Option<String>,
 }
 
 impl Default for Config {
@@ -122,6 +128,7 @@ impl Default for Config {
             data: default_data_dir(),
             keep_posts: DEFAULT_KEEP_POSTS,
             max_db_mib: None,
+            redis: None,
         }
     }
 }
@@ -151,22 +158,22 @@ struct Shared {
     tracker: Tracker,
     closes: CloseLog,
     refuse_until: Mutex<Option<Instant>>,
-    rooms: Arc<Rooms>,
     store: Store,
     stopping: watch::Sender<bool>,
 }
 
 impl AppState {
-    /// State for `config`: the rooms' store opened (or created) in [`Config::data`], and no
-    /// connections, no recorded closes, not refusing.
+    /// State for `config`: the rooms' store opened (or created) in [`Config::data`], or
+    /// reached at [`Config::redis`], and no connections, no recorded closes, not refusing.
     ///
     /// # Errors
     ///
-    /// An [`OpenError`] that names the folder or file: [`Config::data`] is inside
+    /// An [`OpenError`] that names the folder, file or server: [`Config::data`] is inside
     /// [`Config::root`] (it would be served), [`Config::keep_posts`] is below
-    /// [`MIN_KEPT_POSTS`], the folder cannot be created, or the database cannot be opened for
-    /// writing, is locked by another process, or is not a database.
-    pub fn open(config: Config) -> Result<Self, OpenError> {
+    /// [`MIN_KEPT_POSTS`], the folder cannot be created, the database cannot be opened for
+    /// writing, is locked by another process, or is not a database; or the Redis URL is not
+    /// valid or its server does not answer.
+    pub async fn open(config: Config) -> Result<Self, OpenError> {
         if config.keep_posts < MIN_KEPT_POSTS {
             return Err(OpenError::new(
                 &config.data,
@@ -186,15 +193,16 @@ impl AppState {
             keep_posts: config.keep_posts,
             max_bytes: config.max_db_mib.map(|mib| mib.saturating_mul(1 << 20)),
         };
-        let rooms = Arc::new(Rooms::default());
-        let store = Store::open(&config.data, limits, Arc::clone(&rooms))?;
+        let store = match &config.redis {
+            Some(url) => Store::redis(url, limits).await?,
+            None => Store::sqlite(&config.data, limits)?,
+        };
         Ok(Self {
             shared: Arc::new(Shared {
                 config,
                 tracker: Tracker::default(),
                 closes: CloseLog::default(),
                 refuse_until: Mutex::new(None),
-                rooms,
                 store,
                 stopping: watch::Sender::new(false),
             }),
@@ -216,7 +224,7 @@ impl AppState {
     }
 
     pub(crate) fn rooms(&self) -> &Rooms {
-        &self.shared.rooms
+        self.shared.store.rooms()
     }
 
     pub(crate) fn store(&self) -> &Store {

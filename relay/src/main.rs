@@ -10,9 +10,16 @@ use clap::Parser;
 use duplex_relay::args::Args;
 use duplex_relay::{AppState, Config, serve};
 use tokio::net::TcpListener;
+use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
     let (addr, config) = (args.addr.clone(), args.config());
     if !config.root.is_dir() {
         eprintln!(
@@ -41,9 +48,17 @@ fn main() -> ExitCode {
 }
 
 async fn run(addr: &str, config: Config) -> Result<(), String> {
-    let data = config.data.join(duplex_relay::store::DATABASE_FILE);
-    let state =
-        AppState::open(config).map_err(|error| format!("cannot open the chat store: {error}"))?;
+    let kept_in = match &config.redis {
+        Some(_) => "the Redis server given with --redis".to_owned(),
+        None => config
+            .data
+            .join(duplex_relay::store::DATABASE_FILE)
+            .display()
+            .to_string(),
+    };
+    let state = AppState::open(config)
+        .await
+        .map_err(|error| format!("cannot open the chat store: {error}"))?;
     let listener = TcpListener::bind(addr)
         .await
         .map_err(|error| format!("cannot listen on {addr}: {error}"))?;
@@ -55,7 +70,7 @@ async fn run(addr: &str, config: Config) -> Result<(), String> {
         .and_then(|()| stdout.flush())
         .map_err(|error| format!("cannot write to stdout: {error}"))?;
     drop(stdout);
-    eprintln!("duplex-relay: chat rooms are kept in {}", data.display());
+    tracing::info!("chat rooms are kept in {kept_in}");
 
     serve(listener, state, stop_signal())
         .await

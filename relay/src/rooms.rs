@@ -1,6 +1,11 @@
 //! The chat rooms as this relay sees them: the members connected here and their outgoing
 //! queues. Posts, `seq` and history live in the [`crate::store`], which hands each stored post
-//! to [`Rooms::deliver`].
+//! to [`Rooms::deliver`] (SQLite) or [`Rooms::dispatch`] (Redis).
+//!
+//! Presence is kept here when this relay is alone ([`Rooms::join`], [`Rooms::leave`]). When
+//! rooms are shared through Redis, presence lives there and arrives as [`Event`]s; a member
+//! that is joining buffers them until its welcome is queued, and each member skips what its
+//! welcome already covered (posts up to its `seq`, presence changes up to its `pv`).
 //!
 //! Everything happens under one lock and nothing in here waits: frames go into each member's
 //! bounded queue with `try_send`, and a member whose queue is full is closed (1013) and leaves.
@@ -80,14 +85,62 @@ impl Peer {
     }
 }
 
+/// Something that happened in a room shared through Redis, in the order Redis saw it.
+#[derive(Debug, Clone)]
+pub(crate) enum Event {
+    /// A stored post.
+    Post(Stored),
+    /// `nick` joined; the room's presence version became `pv`.
+    Joined { nick: String, pv: u64 },
+    /// `nick` left; the room's presence version became `pv`.
+    Left { nick: String, pv: u64 },
+}
+
+/// What a joining member's welcome covers: posts up to `seq`, presence changes up to `pv`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Covered {
+    pub(crate) seq: u64,
+    pub(crate) pv: u64,
+}
+
+impl Covered {
+    fn includes(self, event: &Event) -> bool {
+        match event {
+            Event::Post(stored) => stored.post.seq() <= self.seq,
+            Event::Joined { pv, .. } | Event::Left { pv, .. } => *pv <= self.pv,
+        }
+    }
+}
+
+/// A member admitted to a shared room: who it is and what its welcome holds.
+#[derive(Debug)]
+pub(crate) struct Admission<'a> {
+    pub(crate) nick: &'a str,
+    pub(crate) key: &'a str,
+    /// Every member of the room, on every relay, this one included.
+    pub(crate) members: Vec<String>,
+    pub(crate) pv: u64,
+    pub(crate) history: History,
+}
+
 /// Every room of the relay.
 #[derive(Debug, Default)]
 pub(crate) struct Rooms {
     rooms: Mutex<HashMap<String, Room>>,
     next_peer: AtomicU64,
+    /// Presence lives in Redis: no `joined` or `left` is made here.
+    shared: bool,
 }
 
 impl Rooms {
+    /// Rooms whose presence and posts arrive as [`Event`]s from a shared store.
+    pub(crate) fn shared() -> Self {
+        Self {
+            shared: true,
+            ..Self::default()
+        }
+    }
+
     /// A number no other connection has.
     pub(crate) fn next_peer_id(&self) -> u64 {
         self.next_peer.fetch_add(1, Ordering::Relaxed)
@@ -114,7 +167,9 @@ impl Rooms {
         history: History,
     ) -> Result<(), Rejection> {
         let mut rooms = self.lock();
-        let room = rooms.entry(room_name.to_owned()).or_default();
+        let room = rooms
+            .entry(room_name.to_owned())
+            .or_insert_with(|| Room::new(self.shared));
         let key = nick_key(nick);
         match room.members.iter().position(|member| member.key == key) {
             Some(index) => {
@@ -128,17 +183,18 @@ impl Rooms {
                 member.peer.kick(CLOSE_REPLACED, REASON_REPLACED);
                 member.peer = peer.clone();
                 let nick = member.nick.clone();
-                let welcome = room.welcome(room_name, &nick, None, history);
+                let welcome = welcome_frames(room_name, &nick, room.nicks(None), history);
                 let _ = peer.welcome.send(welcome);
             }
             None => {
-                let welcome = room.welcome(room_name, nick, Some(nick), history);
+                let welcome = welcome_frames(room_name, nick, room.nicks(Some(nick)), history);
                 let _ = peer.welcome.send(welcome);
                 room.members.push(Member {
                     nick: nick.to_owned(),
                     key,
                     session: session.map(str::to_owned),
                     peer: peer.clone(),
+                    covered: Covered::default(),
                 });
                 let joined = text_frame(&ServerMessage::Joined {
                     nick: nick.to_owned(),
@@ -147,6 +203,129 @@ impl Rooms {
             }
         }
         Ok(())
+    }
+
+    /// Starts `peer`'s join of shared `room`: until [`Rooms::admit`], the room's events are
+    /// kept for it, so none falls between its welcome and what follows.
+    pub(crate) fn reserve(&self, room_name: &str, peer: &Peer) {
+        let mut rooms = self.lock();
+        let room = rooms
+            .entry(room_name.to_owned())
+            .or_insert_with(|| Room::new(self.shared));
+        room.joining.push(Joining {
+            peer: peer.clone(),
+            kept: Vec::new(),
+        });
+    }
+
+    /// Queues the welcome of `peer`, reserved in `room`, then the events kept for it that the
+    /// welcome does not cover, and makes it a member. False when it is no longer joining (its
+    /// connection is closing, or the store was lost meanwhile).
+    pub(crate) fn admit(&self, room_name: &str, peer: u64, admission: Admission<'_>) -> bool {
+        let mut rooms = self.lock();
+        let Some(room) = rooms.get_mut(room_name) else {
+            return false;
+        };
+        let Some(index) = room
+            .joining
+            .iter()
+            .position(|joining| joining.peer.id == peer)
+        else {
+            return false;
+        };
+        let joining = room.joining.remove(index);
+        let covered = Covered {
+            seq: admission.history.seq,
+            pv: admission.pv,
+        };
+        let welcome = welcome_frames(
+            room_name,
+            admission.nick,
+            admission.members,
+            admission.history,
+        );
+        let _ = joining.peer.welcome.send(welcome);
+        room.members.push(Member {
+            nick: admission.nick.to_owned(),
+            key: admission.key.to_owned(),
+            session: None,
+            peer: joining.peer,
+            covered,
+        });
+        for event in joining.kept {
+            room.send_event(Audience::Only(peer), &event);
+        }
+        true
+    }
+
+    /// Takes `peer` out of `room` (a member or still joining) without a word to anyone; the
+    /// nick it held, if it was a member. True in the second place when the room has no one
+    /// here any more.
+    pub(crate) fn remove(&self, room_name: &str, peer: u64) -> (Option<String>, bool) {
+        let mut rooms = self.lock();
+        let Some(room) = rooms.get_mut(room_name) else {
+            return (None, true);
+        };
+        room.joining.retain(|joining| joining.peer.id != peer);
+        let key = room
+            .members
+            .iter()
+            .position(|member| member.peer.id == peer)
+            .map(|index| room.members.remove(index).key);
+        let empty = room.is_empty();
+        if empty {
+            rooms.remove(room_name);
+        }
+        (key, empty)
+    }
+
+    /// Whether anyone here is in `room`, joined or joining.
+    pub(crate) fn is_here(&self, room_name: &str) -> bool {
+        self.lock().contains_key(room_name)
+    }
+
+    /// The rooms someone here is in.
+    pub(crate) fn names(&self) -> Vec<String> {
+        self.lock().keys().cloned().collect()
+    }
+
+    /// Hands `event` of shared `room` to each member here whose welcome does not cover it,
+    /// and keeps it for those still joining.
+    pub(crate) fn dispatch(&self, room_name: &str, event: &Event) {
+        let mut rooms = self.lock();
+        if let Some(room) = rooms.get_mut(room_name) {
+            for joining in &mut room.joining {
+                joining.kept.push(event.clone());
+            }
+            room.send_event(Audience::All, event);
+        }
+    }
+
+    /// Closes connection `peer` of `room` with `code` and `reason`, if it is here.
+    pub(crate) fn kick(&self, room_name: &str, peer: u64, code: u16, reason: &'static str) {
+        let rooms = self.lock();
+        if let Some(room) = rooms.get(room_name) {
+            let peers = room.members.iter().map(|member| &member.peer);
+            let joining = room.joining.iter().map(|joining| &joining.peer);
+            for found in peers.chain(joining).filter(|found| found.id == peer) {
+                found.kick(code, reason);
+            }
+        }
+    }
+
+    /// Closes every connection in every room with `code` and `reason`, and forgets those still
+    /// joining: they cannot be admitted any more.
+    pub(crate) fn kick_all(&self, code: u16, reason: &'static str) {
+        let mut rooms = self.lock();
+        for room in rooms.values_mut() {
+            for joining in room.joining.drain(..) {
+                joining.peer.kick(code, reason);
+            }
+            for member in &room.members {
+                member.peer.kick(code, reason);
+            }
+        }
+        rooms.retain(|_, room| !room.is_empty());
     }
 
     /// The nick of member `peer` of `room`, as shown and as compared; `None` when it is no
@@ -200,7 +379,7 @@ impl Rooms {
                 room.send(Audience::All, slice::from_ref(&left));
             }
         }
-        if room.members.is_empty() {
+        if room.is_empty() {
             rooms.remove(room_name);
         }
     }
@@ -214,11 +393,23 @@ struct Member {
     key: String,
     session: Option<String>,
     peer: Peer,
+    /// What its welcome covered: events up to here are not sent again.
+    covered: Covered,
+}
+
+#[derive(Debug)]
+struct Joining {
+    peer: Peer,
+    /// The room's events since the join began.
+    kept: Vec<Event>,
 }
 
 #[derive(Debug, Default)]
 struct Room {
     members: Vec<Member>,
+    joining: Vec<Joining>,
+    /// Presence lives in a shared store: a slow member's `left` comes from there.
+    shared: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -239,47 +430,58 @@ impl Audience {
 }
 
 impl Room {
-    /// The welcome for `nick` with `history`, then one binary frame per image of it.
-    /// `newcomer` is listed among the members although it is not one yet.
-    fn welcome(
-        &self,
-        room_name: &str,
-        nick: &str,
-        newcomer: Option<&str>,
-        history: History,
-    ) -> Vec<Message> {
-        let mut members: Vec<String> = self
-            .members
+    fn new(shared: bool) -> Self {
+        Self {
+            shared,
+            ..Self::default()
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.members.is_empty() && self.joining.is_empty()
+    }
+
+    /// The members' nicks, and `newcomer`, which is not a member yet.
+    fn nicks(&self, newcomer: Option<&str>) -> Vec<String> {
+        self.members
             .iter()
             .map(|member| member.nick.as_str())
             .chain(newcomer)
             .map(str::to_owned)
-            .collect();
-        // Case-insensitive order, ties broken by the exact nick.
-        members.sort_by_cached_key(|nick| (nick.to_lowercase(), nick.clone()));
-        let (posts, images): (Vec<Post>, Vec<Option<Bytes>>) = history
-            .posts
-            .into_iter()
-            .map(|stored| (stored.post, stored.bytes))
-            .unzip();
-        let welcome = ServerMessage::Welcome {
-            nick: nick.to_owned(),
-            room: room_name.to_owned(),
-            members,
-            epoch: history.epoch,
-            seq: history.seq,
-            history: posts,
-            complete: history.complete,
-        };
-        std::iter::once(text_frame(&welcome))
-            .chain(images.into_iter().flatten().map(Message::Binary))
             .collect()
+    }
+
+    /// Sends `event` to the members of `audience` whose welcome did not cover it.
+    fn send_event(&mut self, audience: Audience, event: &Event) {
+        let frames = match event {
+            Event::Post(stored) => post_frames(&stored.post, stored.bytes.as_ref()),
+            Event::Joined { nick, .. } => {
+                vec![text_frame(&ServerMessage::Joined { nick: nick.clone() })]
+            }
+            Event::Left { nick, .. } => {
+                vec![text_frame(&ServerMessage::Left { nick: nick.clone() })]
+            }
+        };
+        let slow: Vec<u64> = self
+            .members
+            .iter()
+            .filter(|member| audience.includes(member.peer.id) && !member.covered.includes(event))
+            .filter(|member| !member.peer.queue(&frames))
+            .map(|member| member.peer.id)
+            .collect();
+        self.drop_slow(slow);
     }
 
     /// Queues `frames` for `audience`. A member whose queue is full is closed with 1013 and
     /// removed, and the others are told it left (which may find more slow members).
     fn send(&mut self, audience: Audience, frames: &[Message]) {
-        let mut slow = self.deliver(audience, frames);
+        let slow = self.deliver(audience, frames);
+        self.drop_slow(slow);
+    }
+
+    /// Closes the `slow` members with 1013 and removes them. Alone, the relay tells the others
+    /// (which may find more slow members); shared, the store announces it when they leave.
+    fn drop_slow(&mut self, mut slow: Vec<u64>) {
         while !slow.is_empty() {
             let mut gone = Vec::new();
             self.members.retain(|member| {
@@ -292,6 +494,9 @@ impl Room {
                 }
             });
             slow.clear();
+            if self.shared {
+                return;
+            }
             for nick in gone {
                 let left = text_frame(&ServerMessage::Left { nick });
                 slow.extend(self.deliver(Audience::All, slice::from_ref(&left)));
@@ -308,6 +513,34 @@ impl Room {
             .map(|member| member.peer.id)
             .collect()
     }
+}
+
+/// The welcome for `nick` with `members` and `history`, then one binary frame per image of it.
+fn welcome_frames(
+    room_name: &str,
+    nick: &str,
+    mut members: Vec<String>,
+    history: History,
+) -> Vec<Message> {
+    // Case-insensitive order, ties broken by the exact nick.
+    members.sort_by_cached_key(|nick| (nick.to_lowercase(), nick.clone()));
+    let (posts, images): (Vec<Post>, Vec<Option<Bytes>>) = history
+        .posts
+        .into_iter()
+        .map(|stored| (stored.post, stored.bytes))
+        .unzip();
+    let welcome = ServerMessage::Welcome {
+        nick: nick.to_owned(),
+        room: room_name.to_owned(),
+        members,
+        epoch: history.epoch,
+        seq: history.seq,
+        history: posts,
+        complete: history.complete,
+    };
+    std::iter::once(text_frame(&welcome))
+        .chain(images.into_iter().flatten().map(Message::Binary))
+        .collect()
 }
 
 /// A post as broadcast: its object, then an image's bytes.

@@ -7,19 +7,28 @@
 //! reads what a joining page missed and lets the rooms welcome it at a point where no post can
 //! fall between the history and the live broadcasts.
 //!
-//! The engine is SQLite ([`sqlite`]): one file under the data folder, written by this relay
-//! alone.
+//! Two engines: SQLite ([`sqlite`]), one file under the data folder written by this relay
+//! alone, with presence kept in [`Rooms`]; and Redis ([`redis`]), shared by every relay given
+//! the same server, which also holds presence and fans posts out to every relay.
 
+mod redis;
 mod sqlite;
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
 
-use crate::protocol::{Post, Since};
-use crate::rooms::Rooms;
+use crate::protocol::{ImageMessage, Post, Rejection, Since, TextMessage};
+use crate::rooms::{Peer, Rooms};
+
+pub use self::redis::MEMBER_EXPIRY;
+
+/// The most image bytes one welcome carries: a page that missed more images than this gets the
+/// latest ones and `complete: false`, so a resume never holds gigabytes in memory.
+const MAX_WELCOME_IMAGE_BYTES: usize = 64 * 1024 * 1024;
 
 /// The file the relay keeps its rooms in, inside the data folder.
 pub const DATABASE_FILE: &str = "chat.sqlite3";
@@ -93,31 +102,35 @@ impl fmt::Display for StoreError {
     }
 }
 
-/// The store could not be opened at start-up: its `Display` names the file or folder and says
-/// why, for the operator.
+/// The store could not be opened at start-up: its `Display` names the file, folder or Redis
+/// server and says why, for the operator.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenError {
-    path: PathBuf,
+    place: String,
     why: String,
 }
 
 impl OpenError {
     pub(crate) fn new(path: &Path, why: impl Into<String>) -> Self {
+        Self::at(path.display(), why)
+    }
+
+    pub(crate) fn at(place: impl fmt::Display, why: impl Into<String>) -> Self {
         Self {
-            path: path.to_owned(),
+            place: place.to_string(),
             why: why.into(),
         }
     }
 
-    /// The file or folder at fault.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// The file, folder or server at fault.
+    pub fn place(&self) -> &str {
+        &self.place
     }
 }
 
 impl fmt::Display for OpenError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.path.display(), self.why)
+        write!(f, "{}: {}", self.place, self.why)
     }
 }
 
@@ -132,27 +145,102 @@ pub(crate) struct Limits {
     pub(crate) max_bytes: Option<u64>,
 }
 
-/// The rooms' storage, cheap to clone.
+/// A join as the page asked for it, its nick checked and trimmed.
+#[derive(Debug, Clone)]
+pub(crate) struct JoinRequest {
+    pub(crate) room: String,
+    pub(crate) nick: String,
+    pub(crate) session: Option<String>,
+    pub(crate) since: Option<Since>,
+}
+
+/// Why a join did not happen.
+#[derive(Debug)]
+pub(crate) enum JoinError {
+    /// The page asked for something it may not have (a nick in use).
+    Rejected(Rejection),
+    /// The store could not be read or written.
+    Store(StoreError),
+}
+
+/// Membership of a room; the member leaves it when this is dropped (the others hear `left`
+/// if `announce`, or always when presence is shared).
+#[must_use = "the connection leaves the room when this is dropped"]
+#[derive(Debug)]
+pub(crate) struct Membership {
+    store: Store,
+    room: String,
+    peer: u64,
+    announce: bool,
+}
+
+impl Membership {
+    /// The room joined.
+    pub(crate) fn room(&self) -> &str {
+        &self.room
+    }
+
+    /// Makes leaving (when this is dropped) silent for the members of this relay.
+    pub(crate) fn leave_quietly(&mut self) {
+        self.announce = false;
+    }
+}
+
+impl Drop for Membership {
+    fn drop(&mut self) {
+        match &self.store.engine {
+            Engine::Sqlite(_) => self.store.rooms.leave(&self.room, self.peer, self.announce),
+            Engine::Redis(redis) => redis.leave(&self.room, self.peer),
+        }
+    }
+}
+
+/// The rooms' storage and the rooms it delivers to, cheap to clone.
 #[derive(Debug, Clone)]
 pub(crate) struct Store {
-    engine: Arc<sqlite::Sqlite>,
+    engine: Engine,
+    rooms: Arc<Rooms>,
+}
+
+#[derive(Debug, Clone)]
+enum Engine {
+    Sqlite(Arc<sqlite::Sqlite>),
+    Redis(Arc<redis::Redis>),
 }
 
 impl Store {
-    /// Opens (creating it if needed) the database in `folder`; new posts go to `rooms`.
+    /// Opens (creating it if needed) the database in `folder`, with presence kept here.
     ///
     /// # Errors
     ///
     /// An [`OpenError`] naming the folder or the file: the folder cannot be created, the file
     /// cannot be opened for writing, it is locked by another process, or it is not a database.
-    pub(crate) fn open(
-        folder: &Path,
-        limits: Limits,
-        rooms: Arc<Rooms>,
-    ) -> Result<Self, OpenError> {
+    pub(crate) fn sqlite(folder: &Path, limits: Limits) -> Result<Self, OpenError> {
+        let rooms = Arc::new(Rooms::default());
+        let engine = sqlite::Sqlite::open(folder, limits, Arc::clone(&rooms))?;
         Ok(Self {
-            engine: Arc::new(sqlite::Sqlite::open(folder, limits, rooms)?),
+            engine: Engine::Sqlite(Arc::new(engine)),
+            rooms,
         })
+    }
+
+    /// Connects to the Redis server at `url`, shared with every relay given the same one.
+    ///
+    /// # Errors
+    ///
+    /// An [`OpenError`] naming the server: the URL is not valid or the server does not answer.
+    pub(crate) async fn redis(url: &str, limits: Limits) -> Result<Self, OpenError> {
+        let rooms = Arc::new(Rooms::shared());
+        let engine = redis::Redis::open(url, limits, Arc::clone(&rooms)).await?;
+        Ok(Self {
+            engine: Engine::Redis(Arc::new(engine)),
+            rooms,
+        })
+    }
+
+    /// The rooms this store delivers to.
+    pub(crate) fn rooms(&self) -> &Rooms {
+        &self.rooms
     }
 
     /// Stores `post` in `room` under the room's next `seq` and delivers it to the room, unless
@@ -162,26 +250,116 @@ impl Store {
     ///
     /// A [`StoreError`]: nothing was stored, delivered or acknowledged.
     pub(crate) async fn post(&self, room: &str, post: NewPost) -> Result<Posted, StoreError> {
-        let engine = Arc::clone(&self.engine);
-        let room = room.to_owned();
-        blocking(move || engine.post(&room, &post)).await
+        match &self.engine {
+            Engine::Sqlite(engine) => {
+                let engine = Arc::clone(engine);
+                let room = room.to_owned();
+                blocking(move || engine.post(&room, &post)).await
+            }
+            Engine::Redis(engine) => engine.post(room, &post).await,
+        }
     }
 
-    /// Reads what a page joining `room` gets (the posts after `since`, or the latest ones) and
-    /// calls `welcome` with it while no post can be delivered to the room.
+    /// Makes `peer` a member of the room it asks for and queues its welcome, which carries
+    /// what it missed since `since`. Once started it runs to the end even if the caller stops
+    /// waiting; a membership nobody takes is dropped, and so left.
     ///
     /// # Errors
     ///
-    /// A [`StoreError`]: `welcome` was not called.
-    pub(crate) async fn join<R: Send + 'static>(
+    /// [`JoinError::Rejected`] when the nick is taken; [`JoinError::Store`] when the store
+    /// failed: nothing was queued.
+    pub(crate) async fn join(
         &self,
-        room: &str,
-        since: Option<Since>,
-        welcome: impl FnOnce(History) -> R + Send + 'static,
-    ) -> Result<R, StoreError> {
-        let engine = Arc::clone(&self.engine);
-        let room = room.to_owned();
-        blocking(move || engine.join(&room, since.as_ref(), welcome)).await
+        request: JoinRequest,
+        peer: &Peer,
+    ) -> Result<Membership, JoinError> {
+        let store = self.clone();
+        let peer = peer.clone();
+        match &self.engine {
+            Engine::Sqlite(engine) => {
+                let engine = Arc::clone(engine);
+                let joined = blocking(move || {
+                    let since = request.since.clone();
+                    engine.join(&request.room, since.as_ref(), |history| {
+                        store.rooms.join(
+                            &request.room,
+                            &request.nick,
+                            request.session.as_deref(),
+                            &peer,
+                            history,
+                        )?;
+                        // Made under the store's lock: if this connection ends meanwhile,
+                        // dropping the membership still takes the member out of the room.
+                        Ok(store.membership(request.room.clone(), peer.id()))
+                    })
+                })
+                .await;
+                joined
+                    .map_err(JoinError::Store)?
+                    .map_err(JoinError::Rejected)
+            }
+            Engine::Redis(engine) => {
+                let engine = Arc::clone(engine);
+                let task = tokio::spawn(async move {
+                    let room = request.room.clone();
+                    engine.join(request, &peer).await?;
+                    Ok(store.membership(room, peer.id()))
+                });
+                task.await.unwrap_or_else(|error| {
+                    Err(JoinError::Store(StoreError::Failed(format!(
+                        "the join's task ended: {error}"
+                    ))))
+                })
+            }
+        }
+    }
+
+    fn membership(&self, room: String, peer: u64) -> Membership {
+        Membership {
+            store: self.clone(),
+            room,
+            peer,
+            announce: true,
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch, for a post's `ts`.
+fn unix_millis() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| {
+            u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+        })
+}
+
+impl NewPost {
+    /// The post as broadcast under `seq`, stamped now, and an image's bytes.
+    fn numbered(&self, seq: u64) -> Stored {
+        let (id, from, ts) = (self.id.clone(), self.from.clone(), unix_millis());
+        match &self.content {
+            Content::Text(text) => Stored {
+                post: Post::Message(TextMessage {
+                    seq,
+                    id,
+                    from,
+                    text: text.clone(),
+                    ts,
+                }),
+                bytes: None,
+            },
+            Content::Image { mime, bytes } => Stored {
+                post: Post::Image(ImageMessage {
+                    seq,
+                    id,
+                    from,
+                    mime: mime.clone(),
+                    size: bytes.len() as u64,
+                    ts,
+                }),
+                bytes: Some(bytes.clone()),
+            },
+        }
     }
 }
 

@@ -8,20 +8,16 @@
 use std::fs;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
 
 use super::{
-    Content, DATABASE_FILE, History, Limits, NewPost, OpenError, Posted, StoreError, Stored,
+    DATABASE_FILE, History, Limits, MAX_WELCOME_IMAGE_BYTES, NewPost, OpenError, Posted,
+    StoreError, Stored,
 };
-use crate::protocol::{HISTORY_LEN, ImageMessage, Post, RESUME_LIMIT, Since, TextMessage};
+use crate::protocol::{HISTORY_LEN, RESUME_LIMIT, Since};
 use crate::rooms::Rooms;
-
-/// The most image bytes one welcome carries: a page that missed more images than this gets the
-/// latest ones and `complete: false`, so a resume never holds gigabytes in memory.
-pub(crate) const MAX_WELCOME_IMAGE_BYTES: usize = 64 * 1024 * 1024;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS rooms (
@@ -155,30 +151,7 @@ fn insert(
         [room],
         |row| row.get(0),
     )?;
-    let (id, from, ts) = (new.id.clone(), new.from.clone(), unix_millis());
-    let (post, bytes) = match &new.content {
-        Content::Text(text) => (
-            Post::Message(TextMessage {
-                seq,
-                id,
-                from,
-                text: text.clone(),
-                ts,
-            }),
-            None,
-        ),
-        Content::Image { mime, bytes } => (
-            Post::Image(ImageMessage {
-                seq,
-                id,
-                from,
-                mime: mime.clone(),
-                size: bytes.len() as u64,
-                ts,
-            }),
-            Some(bytes.clone()),
-        ),
-    };
+    let Stored { post, bytes } = new.numbered(seq);
     let json = serde_json::to_string(&post).map_err(|error| Failure::Data(error.to_string()))?;
     tx.execute(
         "INSERT INTO posts (room, seq, from_key, id, post, bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -287,12 +260,4 @@ fn describe(error: &rusqlite::Error) -> String {
         Some(ErrorCode::DiskFull) => "the disk or the database quota is full".to_owned(),
         _ => error.to_string(),
     }
-}
-
-fn unix_millis() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |since| {
-            u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
-        })
 }

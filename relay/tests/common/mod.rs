@@ -4,6 +4,7 @@
 
 pub mod chat;
 pub mod process;
+pub mod redis;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -115,6 +116,7 @@ impl Relay {
             data: data.path().to_owned(),
             ..config
         })
+        .await
         .expect("open the relay's store");
         let addr = listener.local_addr().expect("local addr");
         let (stop, served) = Self::serve(listener, state.clone());

@@ -21,7 +21,16 @@ pub struct RelayProcess {
 impl RelayProcess {
     /// Starts the binary on 127.0.0.1:0 with `--data data` and `args`, and waits for its URL.
     pub fn start(data: &Path, args: &[&str]) -> Self {
-        let mut child = command(data, args)
+        Self::spawn(command(Some(data), args))
+    }
+
+    /// Starts the binary on 127.0.0.1:0 sharing its rooms through the Redis at `url`.
+    pub fn shared(url: &str) -> Self {
+        Self::spawn(command(None, &["--redis", url]))
+    }
+
+    fn spawn(mut command: Command) -> Self {
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -70,7 +79,16 @@ impl Drop for RelayProcess {
 
 /// Runs the binary with `--data data` and `args` until it exits (it should fail at start).
 pub fn run_to_exit(data: &Path, args: &[&str]) -> Output {
-    let mut child = command(data, args)
+    exit_of(command(Some(data), args))
+}
+
+/// Runs the binary with `args` alone until it exits (it should fail at start).
+pub fn run_args_to_exit(args: &[&str]) -> Output {
+    exit_of(command(None, args))
+}
+
+fn exit_of(mut command: Command) -> Output {
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -86,11 +104,12 @@ pub fn run_to_exit(data: &Path, args: &[&str]) -> Output {
     child.wait_with_output().expect("the relay's output")
 }
 
-fn command(data: &Path, args: &[&str]) -> Command {
+fn command(data: Option<&Path>, args: &[&str]) -> Command {
     let mut command = Command::new(BINARY);
-    command
-        .args(["--addr", "127.0.0.1:0", "--data"])
-        .arg(data)
-        .args(args);
+    command.args(["--addr", "127.0.0.1:0"]);
+    if let Some(data) = data {
+        command.arg("--data").arg(data);
+    }
+    command.args(args);
     command
 }
