@@ -165,8 +165,27 @@ impl ChatTab {
         room: &str,
         nick: &str,
     ) -> Result<Self, Error> {
+        Self::open_with_servers(setup, base_url, room, nick, &[]).await
+    }
+
+    /// [`ChatTab::open`] with `?server=` set to each of `servers` in turn: the relays the page
+    /// tries, one after the other, when a connection ends or fails.
+    ///
+    /// # Errors
+    /// As [`ChatTab::open`].
+    pub async fn open_with_servers(
+        setup: &Setup,
+        base_url: &str,
+        room: &str,
+        nick: &str,
+        servers: &[String],
+    ) -> Result<Self, Error> {
         let session = Session::start(setup, &format!("chat-{nick}")).await?;
-        let url = format!("{base_url}/?room={room}");
+        let mut url = format!("{base_url}/?room={room}");
+        for server in servers {
+            url.push_str("&server=");
+            url.push_str(server);
+        }
         wait::command(&format!("open {url}"), session.client().goto(&url)).await?;
         let tab = Self {
             session,

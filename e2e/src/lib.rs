@@ -19,6 +19,7 @@
 //! Modules:
 //! - [`setup`]: which browser, which driver, which root, from the environment.
 //! - [`relay`]: the relay served in-process on a free port.
+//! - [`shared`]: a real `redis-server`, and the relay binary sharing its rooms through it.
 //! - [`driver`]: the driver process and one browser session, ended on drop.
 //! - [`wait`]: polling with a deadline, and a time limit on every WebDriver command.
 //! - [`page`]: the echo page's controls and snapshots of what it shows.
@@ -45,6 +46,7 @@ pub mod page;
 pub mod png;
 pub mod relay;
 pub mod setup;
+pub mod shared;
 pub mod wait;
 
 pub use driver::Session;

@@ -67,6 +67,19 @@ impl Relay {
         })
     }
 
+    /// [`Relay::start`] sharing its rooms with every relay given the Redis at `redis_url`.
+    ///
+    /// # Errors
+    /// As [`Relay::start`]; [`Error::Store`] if Redis does not answer.
+    pub fn shared(root: &Path, redis_url: &str) -> Result<Self, Error> {
+        Self::with_config(Config {
+            root: root.to_path_buf(),
+            data: fresh_data_dir()?,
+            redis: Some(redis_url.to_owned()),
+            ..Config::default()
+        })
+    }
+
     fn with_config(config: Config) -> Result<Self, Error> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
             .map_err(Error::io("bind the relay to 127.0.0.1:0"))?;

@@ -17,7 +17,7 @@ use std::rc::{Rc, Weak};
 use std::time::Duration;
 
 use duplex_chat_protocol::{ClientMessage, ErrorCode, ImageMessage, Post, ServerMessage};
-use duplex_pages::{DomListener, default_server, listen, query};
+use duplex_pages::{DomListener, listen, query, servers};
 use duplex_ws::{
     Backoff, BinaryType, ConnectionState, Endpoint, Heartbeat, Message, ReconnectOptions,
     ReconnectingWebSocket, Subscription,
@@ -33,7 +33,8 @@ use web_sys::Blob;
 struct App {
     me: Weak<App>,
     view: View,
-    server: String,
+    /// The relays to try, in turn: one more after each connection that ends or fails.
+    servers: Rc<[String]>,
     /// A secret per page load: the relay lets a reconnect with it take over our nickname.
     session: String,
     next_id: Cell<u64>,
@@ -74,7 +75,7 @@ pub fn start() -> Result<(), JsValue> {
     let app = Rc::new_cyclic(|me| App {
         me: me.clone(),
         view,
-        server: default_server(&location, "/chat"),
+        servers: servers(&location, "/chat").into(),
         session: format!("{:x}", js_sys::Math::random().to_bits()),
         next_id: Cell::new(0),
         chat: RefCell::new(None),
@@ -113,7 +114,8 @@ impl App {
         drop(self.chat.take());
         self.view.clear();
         self.view.notice("");
-        let server = self.server.clone();
+        let servers = Rc::clone(&self.servers);
+        let mut attempt = 0;
         let options = ReconnectOptions::new()
             .binary_type(BinaryType::Blob)
             .backoff(
@@ -128,7 +130,11 @@ impl App {
                 Duration::from_secs(40),
             )));
         let socket = match ReconnectingWebSocket::connect_with(
-            move || Endpoint::new(server.clone()),
+            move || {
+                let server = &servers[attempt % servers.len()];
+                attempt += 1;
+                Endpoint::new(server.clone())
+            },
             options,
         ) {
             Ok(socket) => socket,

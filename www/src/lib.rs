@@ -25,9 +25,33 @@ pub fn query(location: &Location, name: &str) -> Option<String> {
         .filter(|value| !value.is_empty())
 }
 
-/// The WebSocket URL to connect to: `?server=` if given, else `path` on this page's origin (`ws:` or
-/// `wss:` after the page's scheme), or `ws://127.0.0.1:8080` + `path` when the page has no host (a
-/// `file:` URL).
+/// The WebSocket URLs to connect to, in the order to try them: every `?server=` of the page's URL
+/// (`?server=ws://a/chat&server=ws://b/chat` for relays that share their rooms), else
+/// [`default_server`] alone.
+pub fn servers(location: &Location, path: &str) -> Vec<String> {
+    let given: Vec<String> = location
+        .search()
+        .ok()
+        .and_then(|search| web_sys::UrlSearchParams::new_with_str(&search).ok())
+        .map(|params| {
+            params
+                .get_all("server")
+                .iter()
+                .filter_map(|value| value.as_string())
+                .filter(|value| !value.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    if given.is_empty() {
+        vec![default_server(location, path)]
+    } else {
+        given
+    }
+}
+
+/// The WebSocket URL to connect to: the first `?server=` if given, else `path` on this page's
+/// origin (`ws:` or `wss:` after the page's scheme), or `ws://127.0.0.1:8080` + `path` when the page
+/// has no host (a `file:` URL).
 pub fn default_server(location: &Location, path: &str) -> String {
     if let Some(server) = query(location, "server") {
         return server;

@@ -19,6 +19,9 @@ Commands:
            the chat page at /, the echo page at /www/echo.html.
              --addr ADDR                  listen address (default 127.0.0.1:8080; port 0
                                           picks a free port)
+             --redis URL                  run two relays sharing their rooms through the
+                                          Redis at URL (e.g. redis://127.0.0.1:6379); the
+                                          second listens on a free port
   dist     Build the pages in release mode into a folder for any static host: index.html,
            www/ (hidden files and the pages' Rust crate left out) and a fresh www/pkg/.
            Runs wasm-opt -Oz on the wasm when wasm-opt is on PATH or in target/tools/bin,
@@ -36,7 +39,11 @@ Commands:
            the benchmark page (bench/) and the relay in release mode, run every case in
            headless Chromium, then Firefox, and write the tables into BENCHMARKS.md (the
            Speed and churn section) and target/bench/. Takes about 22 minutes on 2 cores.
+           Then the chat rooms' throughput (posts/s, deliveries/s) of the in-memory relay
+           of commit c2b6509, the SQLite relay and the Redis relay under one load (the
+           Rooms throughput section; installs redis-server when missing).
              --browser chromium|firefox   measure in this browser only
+             --rooms                      measure the rooms' throughput only
   setup    Install the tools and browsers the tests need; print how to use them by hand.
   help     Print this help.
 
@@ -120,6 +127,7 @@ fn parse_bench(args: Vec<String>) -> Result<bench::Options, String> {
     while let Some(option) = args.next_option()? {
         match option.as_str() {
             "--browser" => options.browsers = vec![browser(&args.value(&option)?)?],
+            "--rooms" => options.rooms_only = true,
             _ => return Err(format!("`bench` has no option `{option}`")),
         }
     }
@@ -139,6 +147,7 @@ fn parse_demo(args: Vec<String>) -> Result<demo::Options, String> {
     while let Some(option) = args.next_option()? {
         match option.as_str() {
             "--addr" => options.addr = args.value(&option)?,
+            "--redis" => options.redis = Some(args.value(&option)?),
             _ => return Err(format!("`demo` has no option `{option}`")),
         }
     }
@@ -251,13 +260,15 @@ mod tests {
         assert_eq!(
             parse_str("demo"),
             Ok(Task::Demo(demo::Options {
-                addr: "127.0.0.1:8080".to_owned()
+                addr: "127.0.0.1:8080".to_owned(),
+                redis: None,
             }))
         );
         assert_eq!(
-            parse_str("demo --addr 127.0.0.1:0"),
+            parse_str("demo --addr 127.0.0.1:0 --redis redis://127.0.0.1:6379"),
             Ok(Task::Demo(demo::Options {
-                addr: "127.0.0.1:0".to_owned()
+                addr: "127.0.0.1:0".to_owned(),
+                redis: Some("redis://127.0.0.1:6379".to_owned()),
             }))
         );
     }
@@ -311,13 +322,15 @@ mod tests {
         assert_eq!(
             parse_str("bench"),
             Ok(Task::Bench(bench::Options {
-                browsers: vec![Browser::Chromium, Browser::Firefox]
+                browsers: vec![Browser::Chromium, Browser::Firefox],
+                rooms_only: false,
             }))
         );
         assert_eq!(
-            parse_str("bench --browser=firefox"),
+            parse_str("bench --browser=firefox --rooms"),
             Ok(Task::Bench(bench::Options {
-                browsers: vec![Browser::Firefox]
+                browsers: vec![Browser::Firefox],
+                rooms_only: true,
             }))
         );
         assert_eq!(

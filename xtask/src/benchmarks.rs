@@ -32,6 +32,12 @@ pub const BENCH: Section = Section {
     end: "<!-- bench:end -->",
 };
 
+/// `cargo xtask bench`'s section: the chat rooms' throughput.
+pub const ROOMS: Section = Section {
+    start: "<!-- rooms:start: written by `cargo xtask bench`; edits up to rooms:end are overwritten -->",
+    end: "<!-- rooms:end -->",
+};
+
 /// `existing` with `report` between `section`'s markers; a new file with both sections (the
 /// other one not measured yet) when there is none.
 ///
@@ -53,9 +59,10 @@ pub fn splice(
             format!("{}\n{text}{}\n", of.start, of.end)
         };
         return Ok(format!(
-            "# Benchmarks\n\n## Size\n\n{}\n## Speed and churn\n\n{}",
+            "# Benchmarks\n\n## Size\n\n{}\n## Speed and churn\n\n{}\n## Rooms throughput\n\n{}",
             body(SIZE),
-            body(BENCH)
+            body(BENCH),
+            body(ROOMS)
         ));
     };
     let start = only(existing, section.start)?;

@@ -1,14 +1,15 @@
 //! The Rust-side tools: the wasm32 target, rustfmt and clippy, wasm-bindgen-cli (at the version
-//! in `Cargo.lock`) and geckodriver. Missing ones are installed under `<target>/tools`.
+//! in `Cargo.lock`) and geckodriver, installed under `<target>/tools` when missing; and
+//! Debian's `redis-server` for the tests of shared rooms, installed with apt.
 
 use std::env;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Context, Error, Result};
-use crate::lockfile;
 use crate::process::{self, capture, find_program, is_executable, run, say};
 use crate::workspace::Workspace;
+use crate::{apt, lockfile};
 
 /// The browser target triple.
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
@@ -255,6 +256,29 @@ fn runs(workspace: &Workspace, program: &Path) -> bool {
     is_executable(program)
         && process::capture(workspace.command(program).arg("--version"))
             .is_ok_and(|captured| captured.status.success())
+}
+
+/// Ensures `redis-server` is on `PATH` (the shared-rooms tests start their own on free ports),
+/// installing Debian's package when it is missing.
+///
+/// # Errors
+/// When it is missing and apt cannot install it.
+pub fn ensure_redis_server(workspace: &Workspace) -> Result<()> {
+    if let Some(path) = find_program("redis-server", workspace.path()) {
+        say(format!("redis-server: {}", path.display()));
+        return Ok(());
+    }
+    say("redis-server: missing, installing Debian's package");
+    apt::install(workspace, &["redis-server"])?;
+    match find_program("redis-server", workspace.path()) {
+        Some(path) => {
+            say(format!("redis-server: {}", path.display()));
+            Ok(())
+        }
+        None => Err(Error::new(
+            "installed redis-server, but it is not on PATH".to_owned(),
+        )),
+    }
 }
 
 #[cfg(test)]

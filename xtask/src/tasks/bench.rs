@@ -14,6 +14,7 @@ use crate::error::{Context, Error, Result};
 use crate::page;
 use crate::process::{heading, run, say, version_of};
 use crate::relay::{self, Output, Relay};
+use crate::tasks::throughput;
 use crate::tools;
 use crate::workspace::{Profile, Workspace};
 
@@ -28,12 +29,15 @@ pub const OUT: &str = "bench";
 pub struct Options {
     /// The browsers to measure in, in this order.
     pub browsers: Vec<Browser>,
+    /// Measure the rooms' throughput only, not the page.
+    pub rooms_only: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Self {
             browsers: Browser::ALL.to_vec(),
+            rooms_only: false,
         }
     }
 }
@@ -45,6 +49,15 @@ impl Default for Options {
 /// When a tool or browser is missing and cannot be installed, a build fails, or the relay does
 /// not start.
 pub fn run_all(workspace: &mut Workspace, options: &Options) -> Result<bool> {
+    if options.rooms_only {
+        return throughput::run_all(workspace);
+    }
+    let page = run_page(workspace, options)?;
+    Ok(throughput::run_all(workspace)? && page)
+}
+
+/// The benchmark page in each browser, into the Speed and churn section.
+fn run_page(workspace: &mut Workspace, options: &Options) -> Result<bool> {
     heading("tools");
     let wasm_bindgen = tools::ensure_wasm_tools(workspace)?;
     let ready = browsers::ensure(workspace, &options.browsers)?;

@@ -1,5 +1,6 @@
 //! `cargo xtask demo`: build the pages (chat at `/`, echo at `/www/echo.html`) and the relay in
-//! release mode, then serve them in the foreground.
+//! release mode, then serve them in the foreground: one relay on SQLite, or with `--redis URL`
+//! two relays sharing their rooms through that Redis.
 
 use crate::error::Result;
 use crate::page;
@@ -13,12 +14,15 @@ use crate::workspace::{Profile, Workspace};
 pub struct Options {
     /// The address the relay listens on.
     pub addr: String,
+    /// A Redis server: two relays share their rooms through it (the second on a free port).
+    pub redis: Option<String>,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Self {
             addr: "127.0.0.1:8080".to_owned(),
+            redis: None,
         }
     }
 }
@@ -39,21 +43,44 @@ pub fn run(workspace: &mut Workspace, options: &Options) -> Result<bool> {
     )?;
     heading("relay");
     let program = relay::build(workspace, Profile::Release)?;
-    let mut command = workspace.command(&program);
-    command
-        .args(["--addr", &options.addr, "--root"])
-        .arg(workspace.root());
-    let relay = Relay::start(command, &Output::Terminal)?;
-    println!("{}", relay.url());
-    for page in page::PAGES {
+    let start = |addr: &str| {
+        let mut command = workspace.command(&program);
+        command
+            .args(["--addr", addr, "--root"])
+            .arg(workspace.root());
+        if let Some(url) = &options.redis {
+            command.args(["--redis", url]);
+        }
+        Relay::start(command, &Output::Terminal)
+    };
+    let relay = start(&options.addr)?;
+    let Some(_) = &options.redis else {
+        println!("{}", relay.url());
+        for page in page::PAGES {
+            say(format!(
+                "{} page: {}{}",
+                page.example,
+                relay.url(),
+                page.url_path()
+            ));
+        }
+        say("Open them in a browser (Ctrl-C stops the relay)");
+        return Ok(relay.wait()?.success());
+    };
+    let second = start("127.0.0.1:0")?;
+    let chat = |relay: &Relay| format!("server={}/chat", relay.url().replacen("http", "ws", 1));
+    // Each page tries its own relay first, then the other one.
+    for (first, other) in [(&relay, &second), (&second, &relay)] {
         say(format!(
-            "{} page: {}{}",
-            page.example,
-            relay.url(),
-            page.url_path()
+            "chat on {}: {}/?{}&{}",
+            first.url(),
+            first.url(),
+            chat(first),
+            chat(other)
         ));
     }
-    say("Open them in a browser (Ctrl-C stops the relay)");
+    say("Two relays, one set of rooms: open one link per relay (Ctrl-C stops both)");
     let status = relay.wait()?;
+    drop(second);
     Ok(status.success())
 }

@@ -6,3 +6,4 @@ pub mod dist;
 pub mod setup;
 pub mod size;
 pub mod test;
+pub mod throughput;

@@ -15,6 +15,7 @@ pub fn run(workspace: &mut Workspace) -> Result<bool> {
     tools::ensure_wasm_tools(workspace)?;
     tools::ensure_lint_tools(workspace)?;
     let ready = browsers::ensure(workspace, &Browser::ALL)?;
+    tools::ensure_redis_server(workspace)?;
 
     let dirs: Vec<_> = workspace
         .added_path()

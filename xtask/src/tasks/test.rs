@@ -1,6 +1,7 @@
 //! `cargo xtask test`: tools, checks, then the native, browser and end-to-end suites, and a
 //! summary.
 
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
@@ -116,6 +117,7 @@ pub fn run_all(workspace: &mut Workspace, options: &Options) -> Result<bool> {
         tools::ensure_lint_tools(workspace)?;
     }
     let ready = browsers::ensure(workspace, &selected(&options.browsers))?;
+    tools::ensure_redis_server(workspace)?;
     report.timing("tools", started.elapsed());
 
     heading("checks");
@@ -148,9 +150,10 @@ pub fn run_all(workspace: &mut Workspace, options: &Options) -> Result<bool> {
             Profile::Dev,
             &page::pkg_dir(workspace),
         )
-        .and_then(|()| page::build_bench(workspace, &wasm_bindgen, Profile::Dev));
+        .and_then(|()| page::build_bench(workspace, &wasm_bindgen, Profile::Dev))
+        .and_then(|()| relay::build(workspace, Profile::Dev));
         let outcome = match built {
-            Ok(()) => run_e2e(workspace, &ready),
+            Ok(relay) => run_e2e(workspace, &ready, &relay),
             Err(error) => Outcome::not_run(format!("cannot build the pages: {error}")),
         };
         report.suite("e2e", SuiteState::Ran(outcome));
@@ -246,15 +249,17 @@ fn browser_tests(workspace: &Workspace, ready: &Ready, relay_url: &str) -> Comma
     command
 }
 
-/// Runs the e2e crate once per ready browser and adds the runs up.
-fn run_e2e(workspace: &Workspace, ready: &[Ready]) -> Outcome {
+/// Runs the e2e crate once per ready browser and adds the runs up; `relay` is the binary the
+/// shared-rooms test kills.
+fn run_e2e(workspace: &Workspace, ready: &[Ready], relay: &Path) -> Outcome {
     let mut total = Outcome::default();
     for ready in ready {
         let mut command = workspace.cargo();
         command
             .args(["test", "--package", "duplex-e2e", "--no-fail-fast"])
             .env("DUPLEX_E2E_BROWSER", ready.browser.name())
-            .env("DUPLEX_E2E_ROOT", workspace.root());
+            .env("DUPLEX_E2E_ROOT", workspace.root())
+            .env("DUPLEX_RELAY_BIN", relay);
         ready.select_driver(&mut command);
         total.absorb(suite::run(&mut command).labelled(ready.browser.name()));
     }
