@@ -479,9 +479,16 @@ impl Room {
         self.drop_slow(slow);
     }
 
-    /// Closes the `slow` members with 1013 and removes them. Alone, the relay tells the others
-    /// (which may find more slow members); shared, the store announces it when they leave.
+    /// Closes the `slow` members with 1013. Alone, the relay removes them and tells the others
+    /// (which may find more slow members); shared, each stays until its connection ends and
+    /// leaves through the store, which announces it on every relay.
     fn drop_slow(&mut self, mut slow: Vec<u64>) {
+        if self.shared {
+            for member in self.members.iter().filter(|m| slow.contains(&m.peer.id)) {
+                member.peer.kick(CLOSE_TRY_AGAIN_LATER, REASON_TOO_SLOW);
+            }
+            return;
+        }
         while !slow.is_empty() {
             let mut gone = Vec::new();
             self.members.retain(|member| {
@@ -494,9 +501,6 @@ impl Room {
                 }
             });
             slow.clear();
-            if self.shared {
-                return;
-            }
             for nick in gone {
                 let left = text_frame(&ServerMessage::Left { nick });
                 slow.extend(self.deliver(Audience::All, slice::from_ref(&left)));

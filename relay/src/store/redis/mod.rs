@@ -38,6 +38,9 @@ pub const MEMBER_EXPIRY: Duration = Duration::from_secs(5);
 /// Every command's deadline, so a Redis that stops answering gives errors, not hangs.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// How long a member that went away keeps trying to leave a room's presence in Redis.
+const FORGET_FOR: Duration = Duration::from_secs(300);
+
 /// Stream entries read per request when a welcome is assembled.
 const PAGE: usize = 100;
 
@@ -174,7 +177,10 @@ impl Redis {
         self.rooms.reserve(&request.room, peer);
         let joined = self.enter(&request, peer).await;
         if joined.is_err() {
-            self.leave(&request.room, peer.id());
+            // The presence script may have run: leave it (a no-op unless this peer holds it).
+            let (_, empty) = self.rooms.remove(&request.room, peer.id());
+            let key = nick_key(&request.nick);
+            self.forget(&request.room, peer.id(), Some(key), empty);
         }
         joined
     }
@@ -302,6 +308,13 @@ impl Redis {
     /// `left`), in the background: this runs when a membership is dropped.
     pub(crate) fn leave(&self, room: &str, peer: u64) {
         let (key, empty) = self.rooms.remove(room, peer);
+        self.forget(room, peer, key, empty);
+    }
+
+    /// Takes `peer`'s hold on nick `key` out of the room's presence, trying again each second
+    /// while Redis does not answer (for up to [`FORGET_FOR`]: a nick must not stay held by a
+    /// connection that is gone), and unsubscribes if nobody here is in the room (`empty`).
+    fn forget(&self, room: &str, peer: u64, key: Option<String>, empty: bool) {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
@@ -311,17 +324,28 @@ impl Redis {
         runtime.spawn(async move {
             if let Some(key) = key {
                 let keys = Keys::of(&room);
-                let left: Result<i64, _> = scripts
-                    .leave
-                    .key(&keys.members)
-                    .key(&keys.meta)
-                    .arg(key)
-                    .arg(owner)
-                    .arg(&keys.channel)
-                    .invoke_async(&mut connection)
-                    .await;
-                if let Err(error) = left {
-                    tracing::warn!(%room, %error, "could not leave the room in Redis; the heartbeat's expiry will");
+                let started = tokio::time::Instant::now();
+                loop {
+                    let left: Result<i64, _> = scripts
+                        .leave
+                        .key(&keys.members)
+                        .key(&keys.meta)
+                        .arg(&key)
+                        .arg(&owner)
+                        .arg(&keys.channel)
+                        .invoke_async(&mut connection)
+                        .await;
+                    match left {
+                        Ok(_) => break,
+                        Err(error) if started.elapsed() < FORGET_FOR => {
+                            tracing::debug!(%room, %error, "leaving the room in Redis; trying again");
+                            tokio::time::sleep(Duration::from_secs(1)).await;
+                        }
+                        Err(error) => {
+                            tracing::warn!(%room, %error, "could not leave the room in Redis");
+                            break;
+                        }
+                    }
                 }
             }
             if empty {
