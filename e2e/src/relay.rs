@@ -150,14 +150,21 @@ fn serve(listener: TcpListener, config: Config) -> Result<Running, Error> {
         .enable_all()
         .build()
         .map_err(Error::io("start the relay's runtime"))?;
-    let state = runtime
-        .block_on(AppState::open(config))
-        .map_err(Error::Store)?;
     let (stop, stopped) = oneshot::channel::<()>();
+    // The store is opened on the relay's own thread: a test's runtime cannot block on another
+    // one, and a shared store's background tasks must live on the runtime that serves.
+    let (opened, open_result) = std::sync::mpsc::channel();
     let thread = std::thread::Builder::new()
         .name(format!("e2e-relay-{}", addr.port()))
         .spawn(move || {
             runtime.block_on(async move {
+                let state = match AppState::open(config).await {
+                    Ok(state) => {
+                        let _ = opened.send(Ok(()));
+                        state
+                    }
+                    Err(error) => return drop(opened.send(Err(error))),
+                };
                 let listener = match tokio::net::TcpListener::from_std(listener) {
                     Ok(listener) => listener,
                     Err(error) => return eprintln!("e2e relay on {addr} did not start: {error}"),
@@ -172,7 +179,19 @@ fn serve(listener: TcpListener, config: Config) -> Result<Running, Error> {
             // Dropping the runtime here ends every connection still open.
         })
         .map_err(Error::io("start the relay's thread"))?;
-    Ok(Running { stop, thread })
+    match open_result.recv() {
+        Ok(Ok(())) => Ok(Running { stop, thread }),
+        Ok(Err(error)) => {
+            let _ = thread.join();
+            Err(Error::Store(error))
+        }
+        Err(_) => {
+            let _ = thread.join();
+            Err(Error::io("open the relay's store")(std::io::Error::other(
+                "the relay's thread ended before it opened its store",
+            )))
+        }
+    }
 }
 
 impl Drop for Relay {

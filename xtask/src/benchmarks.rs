@@ -38,8 +38,8 @@ pub const ROOMS: Section = Section {
     end: "<!-- rooms:end -->",
 };
 
-/// `existing` with `report` between `section`'s markers; a new file with both sections (the
-/// other one not measured yet) when there is none.
+/// `existing` with `report` between `section`'s markers; a new file with every section (the
+/// others not measured yet) when there is none.
 ///
 /// # Errors
 /// When the existing file lacks one of the section's markers, repeats one, or has them out of
@@ -118,8 +118,8 @@ mod tests {
         let document = splice(None, SIZE, "table\n");
         let expected = format!(
             "# Benchmarks\n\n## Size\n\n{}\ntable\n{}\n\n## Speed and churn\n\n{}\n\
-             Not measured yet.\n{}\n",
-            SIZE.start, SIZE.end, BENCH.start, BENCH.end
+             Not measured yet.\n{}\n\n## Rooms throughput\n\n{}\nNot measured yet.\n{}\n",
+            SIZE.start, SIZE.end, BENCH.start, BENCH.end, ROOMS.start, ROOMS.end
         );
         assert_eq!(document, Ok(expected));
         let document = splice(None, BENCH, "speed\n").unwrap_or_default();
