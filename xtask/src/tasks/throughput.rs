@@ -194,8 +194,8 @@ fn render(rows: &[(&str, Figures)]) -> String {
         "Measured by `cargo xtask bench` (or `cargo xtask bench --rooms` for this table alone) \
          on this machine ({} cores): the relay's `throughput` example against each release \
          relay on 127.0.0.1, one after the other. Load per run: 20 listeners and 50 posters in \
-         a fresh room, each poster sending 19 posts at once (the rate limit's burst) and waiting \
-         for their acknowledgements; a delivery is one post reaching one listener. Medians of \
+         a fresh room, each poster sending 19 posts (the rate limit's burst), each once the one \
+         before is acknowledged; a delivery is one post reaching one listener. Medians of \
          the runs; ratios to the in-memory relay of commit {BASELINE}.\n\n\
          | relay | runs | posts/s | deliveries/s | vs in memory |\n|---|--:|--:|--:|--:|\n",
         std::thread::available_parallelism().map_or(0, usize::from)
