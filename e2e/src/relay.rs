@@ -159,12 +159,10 @@ fn serve(listener: TcpListener, config: Config) -> Result<Running, Error> {
         .spawn(move || {
             runtime.block_on(async move {
                 let state = match AppState::open(config).await {
-                    Ok(state) => {
-                        let _ = opened.send(Ok(()));
-                        state
-                    }
+                    Ok(state) => state,
                     Err(error) => return drop(opened.send(Err(error))),
                 };
+                let _ = opened.send(Ok(()));
                 let listener = match tokio::net::TcpListener::from_std(listener) {
                     Ok(listener) => listener,
                     Err(error) => return eprintln!("e2e relay on {addr} did not start: {error}"),
@@ -179,17 +177,18 @@ fn serve(listener: TcpListener, config: Config) -> Result<Running, Error> {
             // Dropping the runtime here ends every connection still open.
         })
         .map_err(Error::io("start the relay's thread"))?;
-    match open_result.recv() {
-        Ok(Ok(())) => Ok(Running { stop, thread }),
-        Ok(Err(error)) => {
+    let opened = match open_result.recv() {
+        Ok(opened) => opened.map_err(Error::Store),
+        // The sender is dropped unsent only if opening the store panicked.
+        Err(_) => Err(Error::io("open the relay's store")(std::io::Error::other(
+            "the relay's thread panicked",
+        ))),
+    };
+    match opened {
+        Ok(()) => Ok(Running { stop, thread }),
+        Err(error) => {
             let _ = thread.join();
-            Err(Error::Store(error))
-        }
-        Err(_) => {
-            let _ = thread.join();
-            Err(Error::io("open the relay's store")(std::io::Error::other(
-                "the relay's thread ended before it opened its store",
-            )))
+            Err(error)
         }
     }
 }

@@ -4,12 +4,12 @@
 //!
 //! `throughput WS_URL [RUNS]`: in each run, 20 listeners and 50 posters join a fresh room; then
 //! every poster sends 19 posts (the rate limit's burst, less the join), each once the one before
-//! is acknowledged, and every listener reads until it has every post. Each poster keeping one
-//! post in flight is the closed loop of a chat's senders: at most 50 posts are on their way at
-//! once, well under a member's queue of 256 frames, so a run measures the relay and not its
-//! slow-member policy (a burst of all 950 at once gets members closed as too slow). It prints one line per
-//! run: `posts <n> listeners <n> seconds <s> posts_per_s <x> deliveries_per_s <y>`, where a
-//! delivery is one post reaching one listener.
+//! is acknowledged, and every listener reads until it has every post. With one post in flight per
+//! poster, at most 50 are on their way at once, well under a member's queue of 256 frames, so a
+//! run measures the relay and not its slow-member policy (a burst of all 950 at once got the
+//! in-memory relay's members closed as too slow). It prints one line per run:
+//! `posts <n> listeners <n> seconds <s> posts_per_s <x> deliveries_per_s <y>`, where a delivery
+//! is one post reaching one listener.
 //!
 //! Frames are read as loose JSON (only `type`, `from` and `id`), so the older relay, whose
 //! welcome has fewer fields, is measured by the same client.
