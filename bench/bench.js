@@ -2,11 +2,11 @@
 // `window.duplexBench.run(spec)` once per client and round, and does the statistics itself.
 //
 // The "js" client below is the browser's WebSocket used straight from JavaScript: the limit the
-// Rust clients (examples/bench/) are measured against. Every client has the same semantics:
-// connecting and closing are not timed; payloads are made before the clock starts; every echo is
-// checked for its kind and length.
+// Rust clients (page/, built to pkg/page.js) are measured against. Every client has the same
+// semantics: connecting and closing are not timed; payloads are made before the clock starts;
+// every echo is checked for its kind and length.
 
-import init, * as wasm from "./pkg/bench.js";
+import init, * as wasm from "./pkg/page.js";
 
 const now = () => performance.now();
 

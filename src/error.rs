@@ -45,9 +45,9 @@ pub enum Error {
         /// What is wrong with it.
         problem: ProtocolProblem,
     },
-    /// The browser refused the connection for security reasons (`SecurityError`), for example a blocked port
-    /// such as 6000, or a `ws:` URL from an `https:` page. Chromium reports a blocked port this way at once;
-    /// Firefox lets the socket fail with close code 1006 instead. Use another port or `wss:`.
+    /// The browser refused the connection for security reasons (`SecurityError`), for example a `ws:` URL
+    /// from an `https:` page. A blocked port such as 6000 is not refused this way in Chromium 156 or Firefox
+    /// 153: the socket fails with close code 1006 instead (docs/conformance.md item 7). Use `wss:`.
     Security {
         /// The browser's message.
         message: String,

@@ -96,7 +96,7 @@ impl WebSocket {
     /// # Errors
     /// [`Error::InvalidUrl`] for a URL the browser rejects (and, in every browser, for a space or control
     /// character in the host, which Chromium would otherwise percent-encode), [`Error::Security`] when the browser refuses it
-    /// (for example a blocked port in Chromium), [`Error::Unsupported`] without `WebSocket`.
+    /// at once (for example a `ws:` URL from an `https:` page), [`Error::Unsupported`] without `WebSocket`.
     ///
     /// ```no_run
     /// let socket = duplex_ws::WebSocket::connect("wss://example.com/echo")?;

@@ -1,17 +1,24 @@
-//! Conformance: closing (items 14-23 of shared/conformance.md), plus data after the server's Close.
+//! Conformance: closing, items 17-28 of docs/conformance.md.
 //!
-//! 14. `close()`: the server sees a Close without a body; the client sees 1005, "", clean
-//! 15. `close_with(1000, "bye")`: the server sees 1000/"bye"; the client 1000, "bye", clean
-//! 16. 3000 and 4999 accepted; 0, 999, 1001, 1005, 1006, 2999, 5000, 65535 rejected before JS, socket still open
-//! 17. a 123-byte reason is accepted, 124 bytes rejected; the limit counts bytes, not characters
-//! 18. Closing right after `close()`, Closed in the notification; repeated closes are no-ops; one notification
-//! 19. `close()` while Connecting: Closing at once, no open, not clean
-//! 20. server close 4001/"kick": 4001, "kick", clean, no error
-//! 21. TCP dropped without a Close frame: 1006, not clean, and no error notification in either browser
-//! 22. a valid message, then an invalid frame: the message, then error (state already Closed), then close;
-//!     when both arrive in one read with the handshake, Firefox may fail before open
-//!     (plus: data after the server's Close is never delivered; Chromium fails, Firefox closes cleanly)
-//! 23. close, send or drop from inside every handler: no panic, no re-entry, no uncaught exception
+//! 17. `close()`: the server sees a Close without a body; the client sees 1005, "", clean
+//! 18. `close_with(1000, "bye")`: the server sees 1000/"bye"; the client 1000, "bye", clean
+//! 19. 3000 and 4999 accepted; 0, 999, 1001, 1005, 1006, 1015, 2999, 5000, 65535 rejected before
+//!     JS, and the socket stays open
+//! 20. a 123-byte reason is accepted, 124 bytes rejected; the limit counts bytes, not characters
+//! 21. Closing right after `close()`, Closed in the notification; repeated closes are no-ops; one
+//!     notification
+//! 22. `close()` while Connecting: Closing at once, no open, error, then 1006 not clean
+//! 23. server close 4001/"kick": 4001, "kick", clean, no error
+//! 24. TCP dropped without a Close frame: 1006, not clean, and no error notification in either
+//!     browser
+//! 25. a valid message, then an invalid frame: the message, then error (state already Closed),
+//!     then close; when both arrive in one read with the handshake, Firefox may fail before open
+//! 26. send, close and drop from inside the open, message, error and close handlers: typed
+//!     results, no panic, no re-entry, no uncaught exception
+//! 27. data after the server's Close is never delivered: Chromium fails, Firefox closes cleanly
+//! 28. dropping the last handle detaches the handlers: nothing more arrives, not even the close
+//!
+//! Each test's doc comment names its items (`Conformance N`).
 #![cfg(target_arch = "wasm32")]
 
 mod common;
@@ -38,6 +45,7 @@ fn info(code: u16, reason: &str, was_clean: bool) -> CloseInfo {
     }
 }
 
+/// Conformance 17.
 #[wasm_bindgen_test]
 async fn close_without_code_sends_an_empty_close_frame() {
     let tag = unique_tag("empty-close");
@@ -49,6 +57,7 @@ async fn close_without_code_sends_an_empty_close_frame() {
     assert_eq!(reason, "");
 }
 
+/// Conformance 18.
 #[wasm_bindgen_test]
 async fn close_with_code_and_reason_reaches_the_server() {
     let tag = unique_tag("bye");
@@ -59,6 +68,7 @@ async fn close_with_code_and_reason_reaches_the_server() {
     assert_eq!((code.as_f64(), reason.as_str()), (Some(1000.0), "bye"));
 }
 
+/// Conformance 19.
 #[wasm_bindgen_test]
 async fn application_codes_at_both_ends_of_the_range_are_accepted() {
     for code in [3000, 4999] {
@@ -68,6 +78,7 @@ async fn application_codes_at_both_ends_of_the_range_are_accepted() {
     }
 }
 
+/// Conformance 19.
 #[wasm_bindgen_test]
 async fn unsendable_codes_are_rejected_and_the_socket_keeps_working() {
     let (socket, mut events) = open("/echo").await;
@@ -82,6 +93,7 @@ async fn unsendable_codes_are_rejected_and_the_socket_keeps_working() {
     assert_eq!(events.expect_text().await, "still open");
 }
 
+/// Conformance 20.
 #[wasm_bindgen_test]
 async fn reason_limit_is_123_utf8_bytes() {
     let (socket, mut events) = open("/echo").await;
@@ -100,6 +112,7 @@ async fn reason_limit_is_123_utf8_bytes() {
     assert_eq!(events.until_close().await.1, info(4000, &exactly, true));
 }
 
+/// Conformance 21.
 #[wasm_bindgen_test]
 async fn closing_is_idempotent_and_notifies_once_with_state_closed() {
     let tag = unique_tag("twice");
@@ -130,6 +143,7 @@ async fn closing_is_idempotent_and_notifies_once_with_state_closed() {
     assert_eq!((code.as_f64(), reason.as_str()), (Some(4000.0), "first"));
 }
 
+/// Conformance 22.
 #[wasm_bindgen_test]
 async fn closing_while_connecting_never_opens() {
     let socket = WebSocket::connect(&ws("/test/slow?delay_ms=200")).expect("valid URL");
@@ -142,6 +156,7 @@ async fn closing_while_connecting_never_opens() {
     assert_eq!(close, info(1006, "", false));
 }
 
+/// Conformance 23.
 #[wasm_bindgen_test]
 async fn server_close_is_reported_cleanly_without_error() {
     let (_socket, mut events) = open("/test/close?code=4001&reason=kick").await;
@@ -150,6 +165,7 @@ async fn server_close_is_reported_cleanly_without_error() {
     assert_eq!(close, info(4001, "kick", true));
 }
 
+/// Conformance 24.
 #[wasm_bindgen_test]
 async fn dropped_tcp_is_abnormal_without_an_error_notification() {
     let (socket, mut events) = open("/test/drop?delay_ms=50").await;
@@ -163,6 +179,7 @@ async fn dropped_tcp_is_abnormal_without_an_error_notification() {
     assert_eq!(socket.close_info(), Some(close));
 }
 
+/// Conformance 25.
 #[wasm_bindgen_test]
 async fn an_invalid_frame_after_a_delivered_message_fails_the_connection() {
     for kind in ["opcode", "utf8"] {
@@ -178,6 +195,8 @@ async fn an_invalid_frame_after_a_delivered_message_fails_the_connection() {
 /// "valid" and the bad frame are written right after the handshake. Chromium always delivers "valid" first.
 /// Firefox fails before even firing open when the frames arrive in the same read as the handshake, which
 /// depends on TCP segmentation; either way no message follows the error.
+///
+/// Conformance 25.
 #[wasm_bindgen_test]
 async fn an_invalid_frame_right_after_the_handshake_differs_by_browser() {
     for kind in ["opcode", "utf8"] {
@@ -203,6 +222,8 @@ async fn an_invalid_frame_right_after_the_handshake_differs_by_browser() {
 
 /// The browser must ignore data after the server's Close frame. Firefox does, and closes cleanly with the
 /// server's code; Chromium fails the connection instead (error, then 1006).
+///
+/// Conformance 27.
 #[wasm_bindgen_test]
 async fn data_after_the_servers_close_frame_is_never_delivered() {
     let (_socket, mut events) = open("/test/after-close").await;
@@ -222,6 +243,7 @@ async fn data_after_the_servers_close_frame_is_never_delivered() {
 /// A socket the test can drop from inside its own handlers.
 type Slot = Rc<RefCell<Option<WebSocket>>>;
 
+/// Conformance 26.
 #[wasm_bindgen_test]
 async fn handlers_may_send_close_and_drop_the_socket() {
     let uncaught = Uncaught::watch();
@@ -283,6 +305,80 @@ async fn handlers_may_send_close_and_drop_the_socket() {
     assert_eq!(uncaught.messages(), Vec::<String>::new());
 }
 
+/// A message handler sends while the socket is open, then closes from the next message; an error
+/// handler sends and closes on a failed socket: each call gets its typed result.
+///
+/// Conformance 26.
+#[wasm_bindgen_test]
+async fn message_and_error_handlers_may_send_and_close() {
+    let uncaught = Uncaught::watch();
+    let (tx, mut rx) = unbounded::<String>();
+    let tag = unique_tag("close-in-message");
+    let socket = WebSocket::connect(&ws(&format!("/echo?tag={tag}"))).expect("valid URL");
+    let weak = socket.downgrade();
+    let log = tx.clone();
+    socket
+        .on_open(move || {
+            let sent = weak.upgrade().map(|socket| socket.send_text("one"));
+            log.unbounded_send(format!("open: {sent:?}")).ok();
+        })
+        .keep();
+    let weak = socket.downgrade();
+    let log = tx.clone();
+    socket
+        .on_message(move |message| {
+            let Some(socket) = weak.upgrade() else { return };
+            let line = match message {
+                Message::Text(text) if text == "one" => {
+                    format!("one: {:?}", socket.send_text("two"))
+                }
+                Message::Text(text) => {
+                    format!("{text}: {:?}", socket.close_with(4001, "from message"))
+                }
+                other => format!("unexpected {other:?}"),
+            };
+            log.unbounded_send(line).ok();
+        })
+        .keep();
+    let mut seen = Vec::new();
+    while seen.len() < 3 {
+        match within(10_000, rx.next()).await {
+            Some(Some(line)) => seen.push(line),
+            _ => break,
+        }
+    }
+    assert_eq!(seen, ["open: Some(Ok(()))", "one: Ok(())", "two: Ok(())"]);
+    let (code, reason) = close_seen_by_relay(&tag).await;
+    assert_eq!(
+        (code.as_f64(), reason.as_str()),
+        (Some(4001.0), "from message")
+    );
+    drop(socket);
+
+    let failing = WebSocket::connect(&ws("/test/invalid-frame")).expect("valid URL");
+    let weak = failing.downgrade();
+    let log = tx.clone();
+    failing
+        .on_error(move || {
+            let Some(socket) = weak.upgrade() else { return };
+            let sent = socket.send_text("after error");
+            let closed = socket.close_with(1000, "after error");
+            log.unbounded_send(format!("error: {sent:?} {closed:?}"))
+                .ok();
+        })
+        .keep();
+    let line = within(10_000, rx.next()).await.flatten();
+    assert_eq!(
+        line.as_deref(),
+        Some("error: Err(NotOpen { state: Closed }) Ok(())"),
+        "a closed socket refuses the send and takes the close as a no-op"
+    );
+    drop(failing);
+    assert_eq!(live_closures(), 0);
+    assert_eq!(uncaught.messages(), Vec::<String>::new());
+}
+
+/// Conformance 26.
 #[wasm_bindgen_test]
 async fn dropping_the_socket_inside_open_closes_it_with_1000() {
     let uncaught = Uncaught::watch();
@@ -301,6 +397,7 @@ async fn dropping_the_socket_inside_open_closes_it_with_1000() {
     assert_eq!(uncaught.messages(), Vec::<String>::new());
 }
 
+/// Conformance 26, 28.
 #[wasm_bindgen_test]
 async fn dropping_the_socket_inside_message_stops_delivery() {
     let uncaught = Uncaught::watch();
@@ -326,6 +423,7 @@ async fn dropping_the_socket_inside_message_stops_delivery() {
     assert_eq!(uncaught.messages(), Vec::<String>::new());
 }
 
+/// Conformance 26, 28.
 #[wasm_bindgen_test]
 async fn dropping_the_socket_inside_error_detaches_everything() {
     let uncaught = Uncaught::watch();

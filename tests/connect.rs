@@ -1,12 +1,18 @@
-//! Conformance: construction (items 1-7 of shared/conformance.md) and `is_supported`.
+//! Conformance: construction, items 1-9 of docs/conformance.md.
 //!
 //! 1. a valid URL opens: Connecting -> Open, one open notification, `url()` serialized
-//! 2. fragment, non-ws scheme, space in host: Err(InvalidUrl) synchronously, no events afterwards
+//! 2. fragment, non-ws scheme, space or `<` in the host: Err(InvalidUrl) synchronously, and no
+//!    listener is left
 //! 3. http(s) URLs are passed through and mapped by the browser to ws(s)
 //! 4. bad sub-protocols: Err(InvalidProtocol) synchronously; several go to the browser as an array
 //! 5. `protocol()` is "" before open and the server's pick after
 //! 6. closed port, non-WebSocket server, wrong handshake: no open; error, then close 1006 not clean
 //! 7. blocked port 6000: both browsers fail asynchronously with 1006 (no exception)
+//! 8. `is_supported()` is true in a browser window
+//! 9. a protocol selected when none was offered: Chromium fails, Firefox opens (per browser)
+//!
+//! Each test's doc comment names its items (`Conformance N`). Items 6 and 7 through the async
+//! layer are tested in `stream.rs`.
 #![cfg(target_arch = "wasm32")]
 
 mod common;
@@ -20,11 +26,13 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+/// Conformance 8.
 #[wasm_bindgen_test]
 fn websocket_is_supported_in_a_browser_window() {
     assert!(is_supported());
 }
 
+/// Conformance 1.
 #[wasm_bindgen_test]
 async fn valid_url_opens_once_and_reports_its_url() {
     let url = ws("/echo");
@@ -40,6 +48,7 @@ async fn valid_url_opens_once_and_reports_its_url() {
     assert!(info.was_clean);
 }
 
+/// Conformance 2.
 #[wasm_bindgen_test]
 fn invalid_urls_fail_synchronously_with_invalid_url() {
     let before = live_closures();
@@ -72,6 +81,7 @@ fn invalid_urls_fail_synchronously_with_invalid_url() {
     );
 }
 
+/// Conformance 3.
 #[wasm_bindgen_test]
 async fn http_and_https_urls_are_mapped_by_the_browser() {
     let host = relay_host();
@@ -87,6 +97,7 @@ async fn http_and_https_urls_are_mapped_by_the_browser() {
     assert_eq!(secure.url(), "wss://example.invalid/chat");
 }
 
+/// Conformance 4.
 #[wasm_bindgen_test]
 fn invalid_protocols_fail_synchronously_before_the_browser_is_called() {
     let before = live_closures();
@@ -117,6 +128,7 @@ fn invalid_protocols_fail_synchronously_before_the_browser_is_called() {
     assert_eq!(live_closures(), before);
 }
 
+/// Conformance 4.
 #[wasm_bindgen_test]
 fn the_browser_agrees_that_those_protocols_are_invalid() {
     for protocols in [
@@ -138,6 +150,7 @@ fn the_browser_agrees_that_those_protocols_are_invalid() {
     }
 }
 
+/// Conformance 4, 5.
 #[wasm_bindgen_test]
 async fn several_protocols_go_as_an_array_and_the_server_picks_one() {
     let options = ConnectOptions::new().protocols(["one", "two", "three"]);
@@ -170,22 +183,26 @@ async fn assert_fails_before_open(url: &str) {
     assert_eq!(socket.close_info(), Some(info));
 }
 
+/// Conformance 6.
 #[wasm_bindgen_test]
 async fn a_closed_port_fails_with_1006() {
     let port = number(&control("/test/closed-port").await, "port");
     assert_fails_before_open(&format!("ws://127.0.0.1:{port}/")).await;
 }
 
+/// Conformance 6.
 #[wasm_bindgen_test]
 async fn a_server_that_is_not_a_websocket_server_fails_with_1006() {
     assert_fails_before_open(&ws("/test/not-websocket")).await;
 }
 
+/// Conformance 6.
 #[wasm_bindgen_test]
 async fn a_wrong_accept_key_fails_with_1006() {
     assert_fails_before_open(&ws("/test/bad-handshake?kind=accept")).await;
 }
 
+/// Conformance 6.
 #[wasm_bindgen_test]
 async fn a_protocol_the_client_did_not_offer_fails_with_1006() {
     let options = ConnectOptions::new().protocol("chat");
@@ -198,6 +215,8 @@ async fn a_protocol_the_client_did_not_offer_fails_with_1006() {
 
 /// RFC 6455 §4.1 says a client that offered no protocol must fail when the server selects one. Chromium does;
 /// Firefox opens anyway and reports `protocol()` as "".
+///
+/// Conformance 9.
 #[wasm_bindgen_test]
 async fn a_protocol_selected_when_none_was_offered_differs_by_browser() {
     let socket = WebSocket::connect(&ws("/test/bad-handshake?kind=protocol")).expect("valid URL");
@@ -217,6 +236,8 @@ async fn a_protocol_selected_when_none_was_offered_differs_by_browser() {
 
 /// Port 6000 (X11) is on the Fetch standard's bad-port list. Chromium 156 and Firefox 153 both let the socket
 /// fail asynchronously; an older browser may throw `SecurityError`, which maps to `Error::Security`.
+///
+/// Conformance 7.
 #[wasm_bindgen_test]
 async fn a_blocked_port_fails_asynchronously_with_1006() {
     assert_fails_before_open("ws://127.0.0.1:6000/").await;

@@ -1,14 +1,21 @@
-//! Conformance: events, lifetime and robustness (items 24-31 of shared/conformance.md).
+//! Conformance: events, binary type, lifetime and robustness, items 29-39 of docs/conformance.md.
 //!
-//! 24. order for one socket: open < every message < close, and nothing after close
-//! 25. several handlers run in registration order; dropping one guard stops only that handler; handlers
-//!     may subscribe and unsubscribe during a dispatch
-//! 26. binary type: ArrayBuffer gives bytes, Blob gives a Blob of the right size, switching applies next
-//! 27. dropping an open socket: the server sees Close 1000, no exception for events in flight
-//! 28. dropping a connecting socket: abandoned without an exception; the host still accepts a new socket
-//! 29. 500 open/close cycles: no live sockets at the relay, no live closures, no errors, stable memory
-//! 30. twenty concurrent sockets open and echo independently
-//! 31. errors are typed and their Display includes the browser's message
+//! 29. order for one socket: open < every message < close, and nothing after close
+//! 30. several handlers run in registration order; dropping one guard stops only that handler
+//! 31. handlers may subscribe and unsubscribe during a dispatch
+//! 32. binary type: ArrayBuffer gives bytes, Blob gives a Blob of the right size, a switch
+//!     applies to the next message
+//! 33. dropping an open socket: the server sees Close 1000, no exception for events in flight
+//! 34. dropping a connecting socket: abandoned without an exception; the host still accepts a new
+//!     socket
+//! 35. 500 open/close cycles: no live sockets at the relay, no live closures, no errors, stable
+//!     memory
+//! 36. twenty concurrent sockets open and echo independently
+//! 37. errors are typed and their Display includes the browser's message
+//! 38. weak handles do not keep the socket alive
+//! 39. a raw `web_sys::WebSocket` can be taken over, keeping its binary type
+//!
+//! Each test's doc comment names its item (`Conformance N`).
 #![cfg(target_arch = "wasm32")]
 
 mod common;
@@ -36,6 +43,7 @@ async fn blob_bytes(blob: &web_sys::Blob) -> Vec<u8> {
     js_sys::Uint8Array::new(&buffer).to_vec()
 }
 
+/// Conformance 29.
 #[wasm_bindgen_test]
 async fn open_then_messages_then_close_then_nothing() {
     let socket = WebSocket::connect(&ws("/test/flood?count=300&size=8&close=1")).expect("URL");
@@ -49,6 +57,7 @@ async fn open_then_messages_then_close_then_nothing() {
     );
 }
 
+/// Conformance 30.
 #[wasm_bindgen_test]
 async fn handlers_run_in_registration_order_and_unsubscribe_independently() {
     let (socket, mut events) = open("/echo").await;
@@ -78,6 +87,7 @@ async fn handlers_run_in_registration_order_and_unsubscribe_independently() {
     drop(first);
 }
 
+/// Conformance 31.
 #[wasm_bindgen_test]
 async fn handlers_may_subscribe_and_unsubscribe_during_a_dispatch() {
     let (socket, mut events) = open("/echo").await;
@@ -123,6 +133,7 @@ async fn handlers_may_subscribe_and_unsubscribe_during_a_dispatch() {
     );
 }
 
+/// Conformance 32.
 #[wasm_bindgen_test]
 async fn binary_type_decides_how_binary_arrives_and_can_switch() {
     let (socket, mut events) = open("/echo").await;
@@ -171,6 +182,7 @@ async fn binary_type_decides_how_binary_arrives_and_can_switch() {
     }
 }
 
+/// Conformance 33.
 #[wasm_bindgen_test]
 async fn dropping_an_open_socket_sends_close_1000_without_exceptions() {
     let uncaught = Uncaught::watch();
@@ -189,6 +201,7 @@ async fn dropping_an_open_socket_sends_close_1000_without_exceptions() {
     assert_eq!(uncaught.messages(), Vec::<String>::new());
 }
 
+/// Conformance 34.
 #[wasm_bindgen_test]
 async fn dropping_a_connecting_socket_abandons_it_quietly() {
     let uncaught = Uncaught::watch();
@@ -203,6 +216,7 @@ async fn dropping_a_connecting_socket_abandons_it_quietly() {
     assert_eq!(uncaught.messages(), Vec::<String>::new());
 }
 
+/// Conformance 38.
 #[wasm_bindgen_test]
 async fn weak_handles_do_not_keep_the_socket_alive() {
     let (socket, _events) = open("/echo").await;
@@ -215,6 +229,7 @@ async fn weak_handles_do_not_keep_the_socket_alive() {
     assert!(weak.upgrade().is_none());
 }
 
+/// Conformance 39.
 #[wasm_bindgen_test]
 async fn a_raw_socket_can_be_taken_over() {
     let raw = web_sys::WebSocket::new(&ws("/echo")).expect("URL");
@@ -230,6 +245,7 @@ async fn a_raw_socket_can_be_taken_over() {
     assert_eq!(events.expect_text().await, "raw");
 }
 
+/// Conformance 35.
 #[wasm_bindgen_test]
 async fn five_hundred_open_close_cycles_leave_nothing_behind() {
     let uncaught = Uncaught::watch();
@@ -258,6 +274,7 @@ async fn five_hundred_open_close_cycles_leave_nothing_behind() {
     );
 }
 
+/// Conformance 36.
 #[wasm_bindgen_test]
 async fn twenty_concurrent_sockets_echo_independently() {
     let sockets = join_all((0..20).map(|i| async move {
@@ -290,6 +307,7 @@ async fn twenty_concurrent_sockets_echo_independently() {
     assert_eq!(relay_connections(0).await, 0);
 }
 
+/// Conformance 37.
 #[wasm_bindgen_test]
 async fn errors_are_typed_and_keep_the_browsers_message() {
     let error = WebSocket::connect("ws://127.0.0.1/#fragment").expect_err("a fragment is invalid");

@@ -1,5 +1,25 @@
 //! The reconnecting socket against the relay's fault endpoints: drops, refusals, slow handshakes, dead
 //! links, the reconnect predicate, retries, the outbox, and 1,000 reconnect cycles without a leak.
+//! Conformance: items 59-74 of docs/conformance.md.
+//!
+//! 59. messages sent while disconnected arrive once, in order, before newer ones
+//! 60. the binary type carries over to the next socket
+//! 61. backoff delays stay within their bounds, with jitter drawn for every attempt
+//! 62. each attempt times out against a slow handshake (1006, "connect timeout")
+//! 63. `max_retries` ends in a final Closed, and nothing follows
+//! 64. the heartbeat closes a dead link (4000, "heartbeat timeout") and reconnects
+//! 65. the heartbeat keeps a live link open
+//! 66. close during a backoff cancels the pending attempt and its timer
+//! 67. `reconnect()` works from every state
+//! 68. the predicate decides which closes reconnect
+//! 69. a full outbox rejects with Err(OutboxFull) and loses nothing
+//! 70. a full outbox can drop the oldest and say so
+//! 71. 1,000 reconnect cycles leave no closure, timer or connection behind
+//! 72. the endpoint provider runs before every attempt
+//! 73. the attempt count resets after the minimum uptime
+//! 74. the `online` event ends a backoff at once
+//!
+//! Each test's doc comment names its items (`Conformance N`).
 #![cfg(all(target_arch = "wasm32", feature = "reconnect"))]
 
 mod common;
@@ -156,6 +176,7 @@ async fn close_and_check_nothing_held(socket: ReconnectingWebSocket, mut log: Lo
     assert_nothing_held();
 }
 
+/// Conformance 59, 60.
 #[wasm_bindgen_test]
 async fn after_the_relay_drops_every_connection_queued_messages_arrive_once_in_order() {
     let (socket, mut log) = connect("/echo", quick());
@@ -216,6 +237,7 @@ async fn after_the_relay_drops_every_connection_queued_messages_arrive_once_in_o
     assert_eq!(relay_connections(0).await, 0);
 }
 
+/// Conformance 61.
 #[wasm_bindgen_test]
 async fn while_the_relay_refuses_delays_stay_within_their_bounds_and_it_connects_after() {
     let backoff = Backoff::default()
@@ -264,6 +286,7 @@ async fn while_the_relay_refuses_delays_stay_within_their_bounds_and_it_connects
     close_and_check_nothing_held(socket, log).await;
 }
 
+/// Conformance 62, 63.
 #[wasm_bindgen_test]
 async fn each_attempt_times_out_against_a_slow_handshake_and_retries_are_limited() {
     let options = quick().connect_timeout(Some(ms(200))).max_retries(Some(2));
@@ -300,6 +323,7 @@ async fn each_attempt_times_out_against_a_slow_handshake_and_retries_are_limited
     assert_eq!(relay_connections(0).await, 0);
 }
 
+/// Conformance 64.
 #[wasm_bindgen_test]
 async fn the_heartbeat_detects_a_dead_link_and_reconnects() {
     let heartbeat = Heartbeat::new("ping", ms(100), ms(400));
@@ -330,6 +354,7 @@ async fn the_heartbeat_detects_a_dead_link_and_reconnects() {
     assert_eq!(relay_connections(0).await, 0);
 }
 
+/// Conformance 65.
 #[wasm_bindgen_test]
 async fn the_heartbeat_keeps_a_live_link() {
     let heartbeat = Heartbeat::new("ping", ms(100), ms(400));
@@ -347,6 +372,7 @@ async fn the_heartbeat_keeps_a_live_link() {
     close_and_check_nothing_held(socket, log).await;
 }
 
+/// Conformance 66.
 #[wasm_bindgen_test]
 async fn close_during_a_backoff_cancels_the_pending_attempt() {
     let options = quick().backoff(Backoff::default().min_delay(ms(600)).max_delay(ms(600)));
@@ -373,6 +399,7 @@ async fn close_during_a_backoff_cancels_the_pending_attempt() {
     );
 }
 
+/// Conformance 67.
 #[wasm_bindgen_test]
 async fn reconnect_works_from_every_state() {
     let options = quick().backoff(Backoff::default().min_delay(Duration::from_secs(20)));
@@ -425,6 +452,7 @@ async fn reconnect_works_from_every_state() {
     assert_eq!(relay_connections(0).await, 0);
 }
 
+/// Conformance 63.
 #[wasm_bindgen_test]
 async fn max_retries_ends_in_a_final_closed_state() {
     let socket =
@@ -452,6 +480,7 @@ async fn max_retries_ends_in_a_final_closed_state() {
     assert_nothing_held();
 }
 
+/// Conformance 68.
 #[wasm_bindgen_test]
 async fn the_predicate_decides_which_closes_reconnect() {
     let (socket, mut log) = connect("/test/close?code=4001&reason=kicked&delay_ms=50", quick());
@@ -487,6 +516,7 @@ async fn the_predicate_decides_which_closes_reconnect() {
     assert_nothing_held();
 }
 
+/// Conformance 69.
 #[wasm_bindgen_test]
 async fn a_full_outbox_rejects_by_default_and_loses_nothing() {
     let options = quick()
@@ -517,6 +547,7 @@ async fn a_full_outbox_rejects_by_default_and_loses_nothing() {
     assert_nothing_held();
 }
 
+/// Conformance 70.
 #[wasm_bindgen_test]
 async fn a_full_outbox_can_drop_the_oldest_and_say_so() {
     let options = quick().outbox(
@@ -538,6 +569,7 @@ async fn a_full_outbox_can_drop_the_oldest_and_say_so() {
     close_and_check_nothing_held(socket, log).await;
 }
 
+/// Conformance 71, 73.
 #[wasm_bindgen_test]
 async fn a_thousand_reconnect_cycles_leave_no_closure_timer_or_connection_behind() {
     let uncaught = Uncaught::watch();
@@ -566,6 +598,7 @@ async fn a_thousand_reconnect_cycles_leave_no_closure_timer_or_connection_behind
     assert_eq!(uncaught.messages(), Vec::<String>::new());
 }
 
+/// Conformance 72, 73.
 #[wasm_bindgen_test]
 async fn the_provider_runs_before_every_attempt_and_the_count_resets_after_the_minimum_uptime() {
     let calls = Rc::new(Cell::new(0));
@@ -610,6 +643,7 @@ async fn the_provider_runs_before_every_attempt_and_the_count_resets_after_the_m
     close_and_check_nothing_held(socket, log).await;
 }
 
+/// Conformance 74.
 #[wasm_bindgen_test]
 async fn the_online_event_ends_a_backoff_at_once() {
     let options = quick().backoff(Backoff::default().min_delay(Duration::from_secs(30)));

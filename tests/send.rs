@@ -1,12 +1,15 @@
-//! Conformance: sending (items 8-13 of shared/conformance.md).
+//! Conformance: sending, items 10-16 of docs/conformance.md.
 //!
-//! 8. every send while Connecting: Err(InvalidState) with the browser's message
-//! 9. text round trips unchanged: ASCII, combining, non-BMP, empty, 125/126/65535/65536 bytes, 1 MiB, and
-//!    long text around the `encodeInto` threshold, ASCII or not
-//! 10. binary round trips unchanged: 0 bytes, the same boundaries, 1 MiB, 16 MiB; Blob and ArrayBuffer sends
-//! 11. `buffered_amount()` grows at once by the UTF-8 / byte length and returns to 0 once echoed
-//! 12. send after close: Err(NotOpen) while Closing and Closed, and nothing is buffered
-//! 13. thousands of numbered messages echo back in order, none lost
+//! 10. every send while Connecting: Err(InvalidState) with the browser's message
+//! 11. text round trips unchanged: ASCII, combining, non-BMP, empty, 125/126/65535/65536 bytes,
+//!     1 MiB, and long text around the `encodeInto` threshold, ASCII or not
+//! 12. binary round trips unchanged: 0 bytes, the same boundaries, 1 MiB, 16 MiB
+//! 13. `buffered_amount()` grows at once by the UTF-8 / byte length and returns to 0 once echoed
+//! 14. send after close: Err(NotOpen) while Closing and Closed, and nothing is buffered
+//! 15. thousands of numbered messages echo back in order, none lost
+//! 16. Blob and ArrayBuffer sends arrive as binary
+//!
+//! Each test's doc comment names its item (`Conformance N`).
 #![cfg(target_arch = "wasm32")]
 
 mod common;
@@ -43,6 +46,7 @@ fn send_all_kinds(socket: &WebSocket) -> [Result<(), Error>; 5] {
     ]
 }
 
+/// Conformance 10.
 #[wasm_bindgen_test]
 async fn sending_while_connecting_is_invalid_state() {
     let socket = WebSocket::connect(&ws("/echo")).expect("valid URL");
@@ -56,6 +60,7 @@ async fn sending_while_connecting_is_invalid_state() {
     assert_eq!(socket.buffered_amount(), 0);
 }
 
+/// Conformance 11.
 #[wasm_bindgen_test]
 async fn text_round_trips_unchanged() {
     let (socket, mut events) = open("/echo").await;
@@ -85,6 +90,7 @@ async fn text_round_trips_unchanged() {
     }
 }
 
+/// Conformance 12.
 #[wasm_bindgen_test]
 async fn binary_round_trips_unchanged() {
     let (socket, mut events) = open("/echo").await;
@@ -98,6 +104,7 @@ async fn binary_round_trips_unchanged() {
     }
 }
 
+/// Conformance 16.
 #[wasm_bindgen_test]
 async fn blob_and_array_buffer_sends_arrive_as_binary() {
     let (socket, mut events) = open("/echo").await;
@@ -115,6 +122,7 @@ async fn blob_and_array_buffer_sends_arrive_as_binary() {
     }
 }
 
+/// Conformance 13.
 #[wasm_bindgen_test]
 async fn buffered_amount_counts_utf8_and_binary_bytes_then_drains() {
     let (socket, mut events) = open("/echo").await;
@@ -135,6 +143,7 @@ async fn buffered_amount_counts_utf8_and_binary_bytes_then_drains() {
     );
 }
 
+/// Conformance 14.
 #[wasm_bindgen_test]
 async fn sending_after_close_is_not_open_and_buffers_nothing() {
     let (socket, mut events) = open("/echo").await;
@@ -161,6 +170,7 @@ async fn sending_after_close_is_not_open_and_buffers_nothing() {
     assert_eq!(socket.buffered_amount(), 0);
 }
 
+/// Conformance 15.
 #[wasm_bindgen_test]
 async fn thousands_of_messages_echo_in_order() {
     const COUNT: usize = 5_000;

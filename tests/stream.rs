@@ -1,4 +1,21 @@
 //! The async layer against the relay: opening, closing, split, `closed()`, send errors and leaks.
+//! Conformance: items 40-50 of docs/conformance.md, and the async layer's part of items 6 and 7.
+//!
+//! 6, 7. `open` of a connection that cannot be established fails with Err(Closed(1006)); a blocked
+//!     port gives that or Err(Security)
+//! 40. `open` resolves once open; a clean close (1000) ends the stream with `None`
+//! 41. invalid URLs and protocols: the same typed errors as `connect`
+//! 42. dropping a pending `open` abandons the connection; nothing fires later
+//! 43. a send after the server's clean close is Err(NotOpen), not a silent loss
+//! 44. an unclean end yields one Err(Closed), then `None`; sends fail
+//! 45. the handle closes with a code and reason after a split
+//! 46. `closed()` resolves once, with the same information for every waiter, also after a failure
+//! 47. dropping the stream (or both halves) closes with 1000; dropping one half keeps the other
+//! 48. 200 async cycles leave no connection, closure or timer behind
+//! 49. the `Sink` on a connecting socket waits for open
+//! 50. JSON values round-trip (feature `json`)
+//!
+//! Each test's doc comment names its items (`Conformance N`).
 #![cfg(target_arch = "wasm32")]
 
 mod common;
@@ -21,6 +38,7 @@ async fn open_path(path: &str) -> WsStream {
     open_stream(path, &ConnectOptions::new(), &StreamOptions::new()).await
 }
 
+/// Conformance 40.
 #[wasm_bindgen_test]
 async fn open_resolves_once_open_and_a_clean_close_ends_the_stream() {
     let tag = unique_tag("async-echo");
@@ -46,6 +64,7 @@ async fn open_resolves_once_open_and_a_clean_close_ends_the_stream() {
     assert_nothing_held();
 }
 
+/// Conformance 6, 7.
 #[wasm_bindgen_test]
 async fn a_connection_that_never_opens_fails_with_its_close_information() {
     let port = number(&control("/test/closed-port").await, "port");
@@ -82,6 +101,7 @@ async fn a_connection_that_never_opens_fails_with_its_close_information() {
     assert_nothing_held();
 }
 
+/// Conformance 41.
 #[wasm_bindgen_test]
 async fn bad_urls_and_protocols_fail_with_typed_errors() {
     let bad_url = open("ws://example.com/#fragment", &ConnectOptions::new()).await;
@@ -97,6 +117,7 @@ async fn bad_urls_and_protocols_fail_with_typed_errors() {
     assert_nothing_held();
 }
 
+/// Conformance 42.
 #[wasm_bindgen_test]
 async fn dropping_a_pending_open_closes_it_and_nothing_fires_later() {
     let uncaught = Uncaught::watch();
@@ -114,6 +135,7 @@ async fn dropping_a_pending_open_closes_it_and_nothing_fires_later() {
     assert_nothing_held();
 }
 
+/// Conformance 43.
 #[wasm_bindgen_test]
 async fn a_send_after_the_server_closed_is_an_error_not_a_silent_loss() {
     let mut socket = open_path("/test/close?code=4001&reason=bye&delay_ms=50").await;
@@ -131,6 +153,7 @@ async fn a_send_after_the_server_closed_is_an_error_not_a_silent_loss() {
     assert_nothing_held();
 }
 
+/// Conformance 44.
 #[wasm_bindgen_test]
 async fn a_dropped_connection_yields_one_error_then_ends_and_sends_fail() {
     let mut socket = open_path("/test/drop?delay_ms=50").await;
@@ -154,6 +177,7 @@ async fn a_dropped_connection_yields_one_error_then_ends_and_sends_fail() {
     assert_nothing_held();
 }
 
+/// Conformance 45.
 #[wasm_bindgen_test]
 async fn the_handle_closes_after_a_split() {
     let tag = unique_tag("split-close");
@@ -181,6 +205,7 @@ async fn the_handle_closes_after_a_split() {
     assert_nothing_held();
 }
 
+/// Conformance 46.
 #[wasm_bindgen_test]
 async fn closed_resolves_once_with_the_same_information_for_every_waiter() {
     let socket = open_path("/test/close?code=4002&reason=done&delay_ms=200").await;
@@ -203,6 +228,7 @@ async fn closed_resolves_once_with_the_same_information_for_every_waiter() {
     assert_nothing_held();
 }
 
+/// Conformance 47.
 #[wasm_bindgen_test]
 async fn closed_resolves_after_the_stream_is_dropped() {
     let tag = unique_tag("dropped-stream");
@@ -219,6 +245,7 @@ async fn closed_resolves_after_the_stream_is_dropped() {
     assert_nothing_held();
 }
 
+/// Conformance 46.
 #[wasm_bindgen_test]
 async fn closed_resolves_after_a_failure() {
     let opened = open(&ws("/test/drop?delay_ms=0"), &ConnectOptions::new()).await;
@@ -231,6 +258,7 @@ async fn closed_resolves_after_a_failure() {
     assert_nothing_held();
 }
 
+/// Conformance 47.
 #[wasm_bindgen_test]
 async fn dropping_one_half_keeps_the_other_working() {
     let socket = open_path("/echo").await;
@@ -249,6 +277,7 @@ async fn dropping_one_half_keeps_the_other_working() {
     assert_nothing_held();
 }
 
+/// Conformance 48.
 #[wasm_bindgen_test]
 async fn two_hundred_async_cycles_leave_nothing_behind() {
     let uncaught = Uncaught::watch();
@@ -269,6 +298,7 @@ async fn two_hundred_async_cycles_leave_nothing_behind() {
     assert_nothing_held();
 }
 
+/// Conformance 49.
 #[wasm_bindgen_test]
 async fn a_sink_on_a_connecting_socket_waits_for_open() {
     let socket = duplex_ws::WebSocket::connect(&ws("/test/slow?delay_ms=300")).expect("valid URL");
@@ -283,6 +313,7 @@ async fn a_sink_on_a_connecting_socket_waits_for_open() {
     assert_nothing_held();
 }
 
+/// Conformance 50.
 #[cfg(feature = "json")]
 #[wasm_bindgen_test]
 async fn json_values_round_trip_through_the_relay() {

@@ -1,6 +1,17 @@
 //! The async layer under load: order through the Stream, Blob conversion order, Sink backpressure,
 //! `send` that does not wait for the network and `drained` that does, and the receive queue's bound
-//! and overflow policies.
+//! and overflow policies. Conformance: items 51-58 of docs/conformance.md.
+//!
+//! 51. 10,000 numbered messages keep their order through the Stream, text and binary
+//! 52. mixed text and Blobs read into bytes keep their arrival order
+//! 53. Blobs are delivered untouched by default; `blob_to_bytes` reads them
+//! 54. a 64 MiB Sink flood stays within one message of the high-water mark, and all arrives
+//! 55. `send` returns while the data is still buffered; `drained` waits for 0
+//! 56. a bounded receive queue: DropNewest and DropOldest report what they dropped
+//! 57. the queue's byte bound counts too
+//! 58. by default a full queue closes the socket with 4009, "receive queue full"
+//!
+//! Each test's doc comment names its item (`Conformance N`).
 #![cfg(target_arch = "wasm32")]
 
 mod common;
@@ -36,6 +47,7 @@ async fn drain(receiver: &mut WsReceiver) -> Vec<Result<Message, Error>> {
     items
 }
 
+/// Conformance 51.
 #[wasm_bindgen_test]
 async fn ten_thousand_numbered_messages_keep_their_order() {
     for binary in [false, true] {
@@ -75,6 +87,7 @@ fn mixed(i: u32) -> Message {
     Message::Binary(bytes)
 }
 
+/// Conformance 52.
 #[wasm_bindgen_test]
 async fn mixed_text_and_blobs_keep_their_order_when_read_into_bytes() {
     let connect = ConnectOptions::new().binary_type(BinaryType::Blob);
@@ -100,6 +113,7 @@ async fn mixed_text_and_blobs_keep_their_order_when_read_into_bytes() {
     assert_nothing_held();
 }
 
+/// Conformance 53.
 #[wasm_bindgen_test]
 async fn blobs_are_delivered_untouched_by_default_and_read_with_blob_to_bytes() {
     let connect = ConnectOptions::new().binary_type(BinaryType::Blob);
@@ -120,6 +134,7 @@ async fn blobs_are_delivered_untouched_by_default_and_read_with_blob_to_bytes() 
     assert_nothing_held();
 }
 
+/// Conformance 54.
 #[wasm_bindgen_test]
 async fn a_64_mib_sink_flood_stays_under_the_high_water_mark_and_all_arrives() {
     const MARK: u64 = 256 << 10;
@@ -174,8 +189,9 @@ async fn a_64_mib_sink_flood_stays_under_the_high_water_mark_and_all_arrives() {
     assert_nothing_held();
 }
 
-/// Floods 1,000 numbered messages into a queue of 100 that nobody reads until the flood is over, then
-/// reads everything.
+/// Sends 1 MiB: `send` returns while it is still in the browser's buffer, `drained` once it is not.
+///
+/// Conformance 55.
 #[wasm_bindgen_test]
 async fn send_returns_once_the_browser_has_the_message_and_drained_waits_for_the_network() {
     const SIZE: usize = 1 << 20;
@@ -222,6 +238,10 @@ async fn overflow_100_of_1000(policy: Overflow) -> Vec<Result<Message, Error>> {
     drain(&mut receiver).await
 }
 
+/// Floods 1,000 numbered messages into a queue of 100 that nobody reads until the flood is over,
+/// then reads everything.
+///
+/// Conformance 56.
 #[wasm_bindgen_test]
 async fn drop_newest_keeps_the_first_messages_and_reports_the_rest() {
     let items = overflow_100_of_1000(Overflow::DropNewest).await;
@@ -237,6 +257,10 @@ async fn drop_newest_keeps_the_first_messages_and_reports_the_rest() {
     assert_nothing_held();
 }
 
+/// Floods 1,000 numbered messages into a queue of 100 that nobody reads until the flood is over,
+/// then reads everything.
+///
+/// Conformance 56.
 #[wasm_bindgen_test]
 async fn drop_oldest_keeps_the_last_messages_and_reports_the_rest_first() {
     let items = overflow_100_of_1000(Overflow::DropOldest).await;
@@ -252,6 +276,7 @@ async fn drop_oldest_keeps_the_last_messages_and_reports_the_rest_first() {
     assert_nothing_held();
 }
 
+/// Conformance 57.
 #[wasm_bindgen_test]
 async fn the_byte_bound_counts_too() {
     let stream = StreamOptions::new()
@@ -277,6 +302,7 @@ async fn the_byte_bound_counts_too() {
     assert_nothing_held();
 }
 
+/// Conformance 58.
 #[wasm_bindgen_test]
 async fn by_default_a_full_queue_closes_the_socket_and_says_so() {
     let stream = StreamOptions::new().receive_limit(QueueLimit::default().messages(100));

@@ -1,8 +1,10 @@
-//! `duplex-e2e`: end-to-end tests that drive the echo page (`www/echo.html`, built from
-//! `www/echo/`) in a real headless browser through WebDriver, against the real relay.
+//! `duplex-e2e`: the WebDriver harness, and the end-to-end tests of the chat page (`index.html`,
+//! built from `www/chat/`) and the echo page (`www/echo.html`, built from `www/echo/`) in a real
+//! headless browser, against the relay served in-process. The benchmark's runner and its page
+//! test (`duplex-bench`, in `bench/`) drive their page with this harness too.
 //!
-//! `cargo xtask test` builds the page into `www/pkg/` and runs `cargo test -p duplex-e2e` once
-//! per browser, with:
+//! `cargo xtask test` builds the pages into `www/pkg/` and runs `cargo test -p duplex-e2e` once
+//! per browser (and `duplex-bench`'s page test, with the same environment), with:
 //! - `DUPLEX_E2E_BROWSER`: `chromium` or `firefox` (required: without it every test fails and
 //!   says how to run them);
 //! - `CHROMEDRIVER` / `GECKODRIVER`: the browser's WebDriver server (else found on `PATH`, or
@@ -24,8 +26,6 @@
 //! - [`wait`]: polling with a deadline, and a time limit on every WebDriver command.
 //! - [`page`]: the echo page's controls and snapshots of what it shows.
 //! - [`chat`]: the chat page's controls and snapshots of what it shows.
-//! - [`bench`]: the benchmark behind `cargo xtask bench` (the page in `bench/`, the `bench` binary),
-//!   and the smoke run of it in `tests/bench_page.rs`.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), duplex_e2e::Error> {
@@ -38,7 +38,6 @@
 //! ```
 #![deny(missing_docs)]
 
-pub mod bench;
 pub mod chat;
 pub mod driver;
 mod error;

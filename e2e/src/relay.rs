@@ -2,14 +2,17 @@
 //! as users get them (test endpoints only when asked for). It can stop the way the binary does on SIGTERM (Close 1012
 //! to every client) and start again on the same port, with the same store.
 
+use std::fs::File;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::thread::JoinHandle;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use duplex_relay::{AppState, Config};
 use tokio::sync::oneshot;
+use tracing::Dispatch;
 
 use crate::Error;
 
@@ -22,13 +25,22 @@ use crate::Error;
 /// kept across [`Relay::restart`] and removed when the relay is dropped. It is under the system's
 /// temporary folder, not under `<root>/target/e2e/`: the relay refuses a data folder inside the
 /// folder it serves.
+///
+/// Its log (`RUST_LOG` filters it, as the binary's) goes to a file of its own, [`Relay::log`],
+/// under `<root>/target/e2e/logs/`; when the relay is dropped while a test panics, the file's
+/// path and last [`LOG_TAIL_LINES`] lines are printed to stderr.
 #[derive(Debug)]
 #[must_use = "the relay stops when this is dropped"]
 pub struct Relay {
     addr: SocketAddr,
     config: Config,
+    log: PathBuf,
+    log_file: Arc<File>,
     running: Option<Running>,
 }
+
+/// The lines of a relay's log printed when a test panics.
+pub const LOG_TAIL_LINES: usize = 40;
 
 /// The serving thread and the way to stop it.
 #[derive(Debug)]
@@ -43,8 +55,8 @@ impl Relay {
     /// store in a new data folder.
     ///
     /// # Errors
-    /// [`Error::Io`] if no port can be bound, the data folder cannot be made or the relay's
-    /// thread cannot start; [`Error::Store`] if the relay cannot open its store.
+    /// [`Error::Io`] if no port can be bound, the data folder or the log file cannot be made or
+    /// the relay's thread cannot start; [`Error::Store`] if the relay cannot open its store.
     pub fn start(root: &Path) -> Result<Self, Error> {
         Self::with_config(Config {
             root: root.to_path_buf(),
@@ -86,10 +98,17 @@ impl Relay {
         let addr = listener
             .local_addr()
             .map_err(Error::io("read the relay's address"))?;
-        let running = serve(listener, config.clone())?;
+        let log = log_path(&config.root)?;
+        let log_file = File::create(&log).map(Arc::new).map_err(Error::io(format!(
+            "create the relay's log {}",
+            log.display()
+        )))?;
+        let running = serve(listener, config.clone(), &log_file)?;
         Ok(Self {
             addr,
             config,
+            log,
+            log_file,
             running: Some(running),
         })
     }
@@ -113,8 +132,14 @@ impl Relay {
         self.stop();
         let listener =
             TcpListener::bind(self.addr).map_err(Error::io(format!("bind {} again", self.addr)))?;
-        self.running = Some(serve(listener, self.config.clone())?);
+        self.running = Some(serve(listener, self.config.clone(), &self.log_file)?);
         Ok(())
+    }
+
+    /// The relay's log file, `<root>/target/e2e/logs/relay-<test>-<process id>-<count>.log`,
+    /// kept across [`Relay::restart`] and after the relay is dropped.
+    pub fn log(&self) -> &Path {
+        &self.log
     }
 
     /// The relay's data folder, where its SQLite file lives.
@@ -138,8 +163,8 @@ impl Relay {
     }
 }
 
-/// Serves `config` on `listener` from a thread of its own until told to stop.
-fn serve(listener: TcpListener, config: Config) -> Result<Running, Error> {
+/// Serves `config` on `listener` from a thread of its own until told to stop, logging to `log`.
+fn serve(listener: TcpListener, config: Config, log: &Arc<File>) -> Result<Running, Error> {
     let addr = listener
         .local_addr()
         .map_err(Error::io("read the relay's address"))?;
@@ -154,9 +179,13 @@ fn serve(listener: TcpListener, config: Config) -> Result<Running, Error> {
     // The store is opened on the relay's own thread: a test's runtime cannot block on another
     // one, and a shared store's background tasks must live on the runtime that serves.
     let (opened, open_result) = std::sync::mpsc::channel();
+    let dispatch = Dispatch::new(duplex_relay::logging::subscriber(Arc::clone(log), false));
     let thread = std::thread::Builder::new()
         .name(format!("e2e-relay-{}", addr.port()))
         .spawn(move || {
+            // The log is this thread's default subscriber: the runtime is current-thread, so
+            // every task of this relay runs here and logs to this relay's file alone.
+            let _log = tracing::dispatcher::set_default(&dispatch);
             runtime.block_on(async move {
                 let state = match AppState::open(config).await {
                     Ok(state) => state,
@@ -174,7 +203,8 @@ fn serve(listener: TcpListener, config: Config) -> Result<Running, Error> {
                     eprintln!("e2e relay on {addr} stopped: {error}");
                 }
             });
-            // Dropping the runtime here ends every connection still open.
+            // Ends every connection still open, while the log is still this thread's.
+            drop(runtime);
         })
         .map_err(Error::io("start the relay's thread"))?;
     let opened = match open_result.recv() {
@@ -198,7 +228,44 @@ impl Drop for Relay {
         self.stop();
         // Best effort: a folder left behind is in the temporary folder, and names its process.
         let _ = std::fs::remove_dir_all(&self.config.data);
+        if std::thread::panicking() {
+            print_log_tail(&self.log);
+        }
     }
+}
+
+/// A new log file's path, `<root>/target/e2e/logs/relay-<test>-<process id>-<count>.log`, its
+/// folder created; `<test>` is the name of the thread that starts the relay, which the test
+/// harness names after the test.
+fn log_path(root: &Path) -> Result<PathBuf, Error> {
+    static COUNT: AtomicU32 = AtomicU32::new(0);
+    let folder = root.join("target").join("e2e").join("logs");
+    std::fs::create_dir_all(&folder).map_err(Error::io(format!("create {}", folder.display())))?;
+    let test: String = std::thread::current()
+        .name()
+        .unwrap_or("relay")
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let name = format!(
+        "relay-{test}-{}-{}.log",
+        std::process::id(),
+        COUNT.fetch_add(1, Ordering::Relaxed)
+    );
+    Ok(folder.join(name))
+}
+
+/// Prints `log`'s path and its last [`LOG_TAIL_LINES`] lines to stderr.
+fn print_log_tail(log: &Path) {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    let tail = &lines[lines.len().saturating_sub(LOG_TAIL_LINES)..];
+    eprintln!(
+        "--- the relay's log, {} (last {} lines):\n{}\n---",
+        log.display(),
+        tail.len(),
+        tail.join("\n")
+    );
 }
 
 /// A new, empty folder for one relay's store:
@@ -222,4 +289,65 @@ fn fresh_data_dir() -> Result<PathBuf, Error> {
         dir.display()
     )))?;
     Ok(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::future::Future;
+    use std::time::Duration;
+
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+
+    use super::Relay;
+
+    async fn within<F: Future>(future: F) -> F::Output {
+        tokio::time::timeout(Duration::from_secs(20), future)
+            .await
+            .expect("timed out: the relay did not answer")
+    }
+
+    /// Needs no browser. Assumes `RUST_LOG` is unset or lets `duplex_relay=info` through.
+    #[tokio::test]
+    async fn each_relay_logs_its_connections_to_a_file_of_its_own() {
+        let root = std::env::temp_dir().join(format!("duplex-e2e-log-{}", std::process::id()));
+        std::fs::create_dir_all(&root).expect("create the served folder");
+        let mut relay = Relay::start(&root).expect("start the relay");
+        let other = Relay::start(&root).expect("start another relay");
+        let url = format!("{}/echo", relay.base_url().replacen("http", "ws", 1));
+        let (mut ws, _) = within(tokio_tungstenite::connect_async(url))
+            .await
+            .expect("WebSocket handshake");
+        let bye = CloseFrame {
+            code: CloseCode::Normal,
+            reason: "bye".into(),
+        };
+        within(ws.send(Message::Close(Some(bye))))
+            .await
+            .expect("send Close");
+        within(async { while let Some(Ok(_)) = ws.next().await {} }).await;
+        relay.stop();
+
+        let log = std::fs::read_to_string(relay.log()).expect("read the relay's log");
+        let has = |pieces: &[&str]| {
+            log.lines()
+                .any(|line| pieces.iter().all(|piece| line.contains(piece)))
+        };
+        assert!(has(&["path=/echo", "ws{id=", "opened"]), "{log}");
+        assert!(
+            has(&["received_code=1000", "received_reason=\"bye\"", "closed"]),
+            "{log}"
+        );
+        let name = relay.log().to_string_lossy().into_owned();
+        assert!(
+            name.contains("each-relay-logs-its-connections"),
+            "named after the test: {name}"
+        );
+        let other_log = std::fs::read_to_string(other.log()).expect("read the other log");
+        assert!(!other_log.contains("/echo"), "{other_log}");
+        drop((relay, other));
+        let _ = std::fs::remove_dir_all(&root);
+    }
 }

@@ -2,11 +2,10 @@
 //! the abuse rules, the pending image, and the outgoing queue that the rooms fill.
 
 use std::ops::ControlFlow;
-use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
 use axum::response::Response;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
@@ -14,9 +13,10 @@ use tokio::sync::{mpsc, watch};
 
 use crate::AppState;
 use crate::bucket::TokenBucket;
+use crate::echo::{CLOSE_TIMEOUT, drain};
+use crate::logging::{self, Conn};
 use crate::protocol::{
-    BAD_REQUEST_LIMIT, CLOSE_INTERNAL_ERROR, CLOSE_POLICY_VIOLATION, CLOSE_SERVICE_RESTART,
-    CLOSE_TRY_AGAIN_LATER, ClientMessage, ErrorCode, FLOOD_LIMIT, MAX_IMAGE_BYTES,
+    BAD_REQUEST_LIMIT, ClientMessage, ErrorCode, FLOOD_LIMIT, MAX_IMAGE_BYTES,
     MAX_TEXT_FRAME_BYTES, QUEUE_FRAMES, RATE_BURST, RATE_PER_SECOND, REASON_BAD_REQUESTS,
     REASON_FLOODING, REASON_RESTARTING, REASON_STORE_LOST, REASON_TOO_BIG, REASON_TOO_SLOW,
     Rejection, ServerMessage,
@@ -29,38 +29,39 @@ use crate::store::{Content, JoinError, JoinRequest, Membership, NewPost, Posted,
 /// would end the connection with an error instead).
 const MAX_WS_MESSAGE: usize = MAX_IMAGE_BYTES + 64 * 1024;
 
-/// How long a close started by the relay waits to send its Close frame, and then for the
-/// client's.
-const CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
-
-pub(crate) async fn chat(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
+pub(crate) async fn chat(
+    State(state): State<AppState>,
+    conn: Conn,
+    ws: WebSocketUpgrade,
+) -> Response {
     ws.max_message_size(MAX_WS_MESSAGE)
         .max_frame_size(MAX_WS_MESSAGE)
         .on_upgrade(move |socket| async move {
             let tracker = state.tracker().clone();
-            tracker.run(connection(state, socket)).await;
+            let peer = conn.id();
+            tracker.run(conn, connection(state, socket, peer)).await;
         })
 }
 
-/// Runs one connection: reads and answers the client, writes what the rooms queue for it, and
-/// closes it when the relay or the rooms ask.
-async fn connection(state: AppState, socket: WebSocket) {
+/// Runs one connection, known to the rooms as `peer`: reads and answers the client, writes what
+/// the rooms queue for it, and closes it when the relay or the rooms ask.
+async fn connection(state: AppState, socket: WebSocket, peer: u64) {
     let (mut sink, mut stream) = socket.split();
     let (outbox, queued) = mpsc::channel(QUEUE_FRAMES);
     let (welcome, welcomes) = mpsc::unbounded_channel();
     let (kick, mut kicked) = watch::channel(None);
-    let peer = Peer::new(state.rooms().next_peer_id(), outbox, welcome, kick);
+    let peer = Peer::new(peer, outbox, welcome, kick);
     let mut session = Session::new(state.clone(), peer);
     let mut queued = Queued { welcomes, queued };
     let closing = tokio::select! {
         closing = session.read(&mut stream) => closing,
         () = write(&mut sink, &mut queued) => None,
         closing = close_requested(&mut kicked) => Some(closing),
-        () = state.stopping() => Some(close_frame(CLOSE_SERVICE_RESTART, REASON_RESTARTING)),
+        () = state.stopping() => Some(close_frame(close_code::RESTART, REASON_RESTARTING)),
     };
     if closing
         .as_ref()
-        .is_some_and(|frame| frame.code == CLOSE_SERVICE_RESTART)
+        .is_some_and(|frame| frame.code == close_code::RESTART)
     {
         // Everyone is being closed: a `left` for each would only be noise before the 1012.
         session.leave_quietly();
@@ -115,8 +116,12 @@ async fn write(sink: &mut SplitSink<WebSocket, Message>, queued: &mut Queued) {
             Next::Frame(frame) => sink.feed(frame).await,
             Next::Welcome(frames) => feed_all(sink, frames).await,
         };
-        if fed.is_err() || (queued.is_empty() && sink.flush().await.is_err()) {
-            return;
+        let written = match fed {
+            Ok(()) if queued.is_empty() => sink.flush().await,
+            fed => fed,
+        };
+        if let Err(error) = written {
+            return logging::failed(&error);
         }
     }
 }
@@ -160,7 +165,8 @@ async fn close(
     mut queued: Queued,
     frame: CloseFrame,
 ) {
-    let flush_queue = frame.code != CLOSE_TRY_AGAIN_LATER;
+    let flush_queue = frame.code != close_code::AGAIN;
+    logging::sent_close(frame.code, &frame.reason);
     let send = async {
         if flush_queue {
             for message in queued.ready() {
@@ -169,11 +175,11 @@ async fn close(
         }
         sink.send(Message::Close(Some(frame))).await
     };
-    if !matches!(tokio::time::timeout(CLOSE_TIMEOUT, send).await, Ok(Ok(()))) {
-        return;
+    match tokio::time::timeout(CLOSE_TIMEOUT, send).await {
+        Ok(Ok(())) => drain(&mut stream).await,
+        Ok(Err(error)) => logging::failed(&error),
+        Err(_) => logging::failed(&"the Close frame could not be sent in time"),
     }
-    let drain = async { while let Some(Ok(_)) = stream.next().await {} };
-    let _ = tokio::time::timeout(CLOSE_TIMEOUT, drain).await;
 }
 
 fn close_frame(code: u16, reason: &'static str) -> CloseFrame {
@@ -184,7 +190,7 @@ fn close_frame(code: u16, reason: &'static str) -> CloseFrame {
 }
 
 fn policy_violation(reason: &'static str) -> ControlFlow<CloseFrame> {
-    ControlFlow::Break(close_frame(CLOSE_POLICY_VIOLATION, reason))
+    ControlFlow::Break(close_frame(close_code::POLICY, reason))
 }
 
 /// An image announced and waiting for its binary frame.
@@ -232,19 +238,24 @@ impl Session {
     /// close with).
     async fn read(&mut self, stream: &mut SplitStream<WebSocket>) -> Option<CloseFrame> {
         // A received Close is answered by tungstenite on the next read, which then ends.
-        while let Some(Ok(message)) = stream.next().await {
-            let flow = match message {
-                Message::Text(text) => self.on_text(&text).await,
-                Message::Binary(bytes) => self.on_binary(bytes).await,
-                Message::Ping(_) | Message::Pong(_) | Message::Close(_) => {
+        loop {
+            let flow = match stream.next().await? {
+                Ok(Message::Text(text)) => self.on_text(&text).await,
+                Ok(Message::Binary(bytes)) => self.on_binary(bytes).await,
+                Ok(Message::Close(frame)) => {
+                    logging::received_close(frame.as_ref());
                     ControlFlow::Continue(())
+                }
+                Ok(Message::Ping(_) | Message::Pong(_)) => ControlFlow::Continue(()),
+                Err(error) => {
+                    logging::failed(&error);
+                    return None;
                 }
             };
             if let ControlFlow::Break(frame) = flow {
                 return Some(frame);
             }
         }
-        None
     }
 
     async fn on_text(&mut self, text: &str) -> ControlFlow<CloseFrame> {
@@ -352,7 +363,7 @@ impl Session {
             Err(JoinError::Rejected(rejection)) => self.bad(rejection),
             Err(JoinError::Store(error)) => {
                 tracing::warn!(%error, "a join failed: closing the connection with 1011");
-                ControlFlow::Break(close_frame(CLOSE_INTERNAL_ERROR, REASON_STORE_LOST))
+                ControlFlow::Break(close_frame(close_code::ERROR, REASON_STORE_LOST))
             }
         }
     }
@@ -377,7 +388,10 @@ impl Session {
         match self.state.store().post(&room, post).await {
             Ok(Posted::New) => {}
             Ok(Posted::Again(original)) => rooms.acknowledge(&room, self.peer.id(), &original),
-            Err(error) => self.unavailable(&error),
+            Err(error) => {
+                tracing::warn!(%error, %room, "a post was not stored: answered unavailable");
+                self.unavailable(&error);
+            }
         }
         ControlFlow::Continue(())
     }
@@ -406,7 +420,7 @@ impl Session {
     /// Queues an answer for this client alone; a client too slow to take it is closed.
     fn reply(&self, message: &ServerMessage) {
         if !self.peer.queue(&[Message::Text(message.to_json().into())]) {
-            self.peer.kick(CLOSE_TRY_AGAIN_LATER, REASON_TOO_SLOW);
+            self.peer.kick(close_code::AGAIN, REASON_TOO_SLOW);
         }
     }
 }

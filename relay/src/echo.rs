@@ -3,20 +3,22 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
 use axum::extract::{Query, State};
 use axum::response::Response;
-use futures_util::{FutureExt, SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, Stream, StreamExt};
 
 use crate::AppState;
 use crate::closes::TagRecorder;
-use crate::protocol::{CLOSE_SERVICE_RESTART, REASON_RESTARTING};
+use crate::logging::{self, Conn};
+use crate::protocol::REASON_RESTARTING;
 
 /// Frame and message limit: browsers send 16 MiB messages in the tests.
 pub(crate) const MAX_MESSAGE: usize = 64 << 20;
 
-/// How long a server-initiated close waits for the client's Close before dropping TCP.
-const CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a close started by the relay waits for the client's Close before dropping TCP (and,
+/// on `/chat`, to send its own).
+pub(crate) const CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The limits every WebSocket endpoint uses.
 pub(crate) fn configure(ws: WebSocketUpgrade) -> WebSocketUpgrade {
@@ -26,6 +28,7 @@ pub(crate) fn configure(ws: WebSocketUpgrade) -> WebSocketUpgrade {
 pub(crate) async fn echo(
     State(state): State<AppState>,
     Query(params): Query<HashMap<String, String>>,
+    conn: Conn,
     ws: WebSocketUpgrade,
 ) -> Response {
     let tag = params
@@ -36,7 +39,10 @@ pub(crate) async fn echo(
         let mut recorder = tag.map(|tag| state.closes().open(&tag));
         state
             .tracker()
-            .run(echo_until_stopped(&state, &mut socket, recorder.as_mut()))
+            .run(
+                conn,
+                echo_until_stopped(&state, &mut socket, recorder.as_mut()),
+            )
             .await;
     })
 }
@@ -51,25 +57,27 @@ pub(crate) async fn echo_messages(socket: &mut WebSocket, mut recorder: Option<&
         let next = match socket.next().now_or_never() {
             Some(next) => next,
             None => {
-                if socket.flush().await.is_err() {
-                    return;
+                if let Err(error) = socket.flush().await {
+                    return logging::failed(&error);
                 }
                 socket.next().await
             }
         };
         match next {
             Some(Ok(message @ (Message::Text(_) | Message::Binary(_)))) => {
-                if socket.feed(message).await.is_err() {
-                    return;
+                if let Err(error) = socket.feed(message).await {
+                    return logging::failed(&error);
                 }
             }
             Some(Ok(Message::Close(frame))) => {
+                logging::received_close(frame.as_ref());
                 if let Some(recorder) = recorder.as_deref_mut() {
                     recorder.close(frame.as_ref());
                 }
             }
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
-            Some(Err(_)) | None => return,
+            Some(Err(error)) => return logging::failed(&error),
+            None => return,
         }
     }
 }
@@ -90,16 +98,33 @@ pub(crate) async fn echo_until_stopped(
 /// Closes with 1012 (service restart), "relay restarting", and completes the handshake.
 pub(crate) async fn close_restarting(socket: &mut WebSocket) {
     let reason = Utf8Bytes::from_static(REASON_RESTARTING);
-    close(socket, CLOSE_SERVICE_RESTART, reason).await;
+    close(socket, close_code::RESTART, reason).await;
 }
 
-/// Sends Close(`code`, `reason`) and completes the closing handshake: reads (and discards)
-/// until the client's Close, bounded by [`CLOSE_TIMEOUT`].
+/// Sends Close(`code`, `reason`) and completes the closing handshake with [`drain`].
 pub(crate) async fn close(socket: &mut WebSocket, code: u16, reason: Utf8Bytes) {
-    let frame = CloseFrame { code, reason };
-    if socket.send(Message::Close(Some(frame))).await.is_err() {
-        return;
+    logging::sent_close(code, &reason);
+    if let Err(error) = socket
+        .send(Message::Close(Some(CloseFrame { code, reason })))
+        .await
+    {
+        return logging::failed(&error);
     }
-    let drain = async { while let Some(Ok(_)) = socket.next().await {} };
+    drain(socket).await;
+}
+
+/// Reads (and discards) until the client's Close, bounded by [`CLOSE_TIMEOUT`], after the
+/// relay's Close was sent.
+pub(crate) async fn drain<S>(stream: &mut S)
+where
+    S: Stream<Item = Result<Message, axum::Error>> + Unpin,
+{
+    let drain = async {
+        while let Some(Ok(message)) = stream.next().await {
+            if let Message::Close(frame) = message {
+                logging::received_close(frame.as_ref());
+            }
+        }
+    };
     let _ = tokio::time::timeout(CLOSE_TIMEOUT, drain).await;
 }

@@ -7,18 +7,19 @@ use std::net::{Ipv4Addr, SocketAddr};
 
 use axum::Json;
 use axum::Router;
-use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use futures_util::SinkExt;
 use serde_json::json;
 use tokio::net::TcpListener;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::closes;
 use crate::echo::{self, MAX_MESSAGE, echo_until_stopped};
+use crate::logging::{self, Conn};
 use crate::query::{BadRequest, Params};
 use crate::{AppState, raw};
 
@@ -50,28 +51,26 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/test/closed-port", get(closed_port))
         .route("/test", any(StatusCode::NOT_FOUND))
         .route("/test/{*rest}", any(StatusCode::NOT_FOUND))
-        .layer(middleware::map_response(cross_origin_no_store))
-}
-
-async fn cross_origin_no_store(mut response: Response) -> Response {
-    let headers = response.headers_mut();
-    headers.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+        .layer(SetResponseHeaderLayer::overriding(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
 }
 
 async fn close(
     State(state): State<AppState>,
     Query(query): RawQuery,
+    conn: Conn,
     ws: WebSocketUpgrade,
 ) -> Result<Response, BadRequest> {
     let params = Params(&query);
-    let code = params.number("code", 1000, u64::from(u16::MAX))?;
+    let code = params.number("code", close_code::NORMAL.into(), u64::from(u16::MAX))?;
     let code = match u16::try_from(code) {
-        Ok(code @ 1000..=4999) => code,
+        Ok(code @ close_code::NORMAL..=4999) => code,
         _ => {
             return Err(BadRequest(format!(
                 "code must be in 1000..=4999, got {code}"
@@ -90,7 +89,7 @@ async fn close(
         echo::configure(ws).on_upgrade(move |mut socket| async move {
             state
                 .tracker()
-                .run(async {
+                .run(conn, async {
                     tokio::select! {
                         () = echo_until_stopped(&state, &mut socket, None) => return,
                         () = tokio::time::sleep(delay) => {}
@@ -105,6 +104,7 @@ async fn close(
 async fn drop_connection(
     State(state): State<AppState>,
     Query(query): RawQuery,
+    conn: Conn,
     ws: WebSocketUpgrade,
 ) -> Result<Response, BadRequest> {
     let delay = Params(&query).millis("delay_ms", 0)?;
@@ -112,7 +112,7 @@ async fn drop_connection(
         echo::configure(ws).on_upgrade(move |mut socket| async move {
             state
                 .tracker()
-                .run(async {
+                .run(conn, async {
                     tokio::select! {
                         () = echo_until_stopped(&state, &mut socket, None) => {}
                         () = tokio::time::sleep(delay) => {}
@@ -126,11 +126,12 @@ async fn drop_connection(
 async fn slow(
     State(state): State<AppState>,
     Query(query): RawQuery,
+    conn: Conn,
     ws: WebSocketUpgrade,
 ) -> Result<Response, BadRequest> {
     let delay = Params(&query).millis("delay_ms", 0)?;
     tokio::time::sleep(delay).await;
-    Ok(echo_upgrade(state, ws))
+    Ok(echo_upgrade(state, conn, ws))
 }
 
 /// Selection rule: the first protocol in the client's `Sec-WebSocket-Protocol` list (in the
@@ -139,6 +140,7 @@ async fn protocol(
     State(state): State<AppState>,
     Query(query): RawQuery,
     headers: HeaderMap,
+    conn: Conn,
     mut ws: WebSocketUpgrade,
 ) -> Response {
     let accept: Vec<&str> = Params(&query)
@@ -152,14 +154,14 @@ async fn protocol(
     if let Some(selected) = selected.and_then(|selected| HeaderValue::from_str(selected).ok()) {
         ws.set_selected_protocol(selected);
     }
-    echo_upgrade(state, ws)
+    echo_upgrade(state, conn, ws)
 }
 
-fn echo_upgrade(state: AppState, ws: WebSocketUpgrade) -> Response {
+fn echo_upgrade(state: AppState, conn: Conn, ws: WebSocketUpgrade) -> Response {
     echo::configure(ws).on_upgrade(move |mut socket| async move {
         state
             .tracker()
-            .run(echo_until_stopped(&state, &mut socket, None))
+            .run(conn, echo_until_stopped(&state, &mut socket, None))
             .await;
     })
 }
@@ -171,6 +173,7 @@ async fn not_websocket() -> &'static str {
 async fn flood(
     State(state): State<AppState>,
     Query(query): RawQuery,
+    conn: Conn,
     ws: WebSocketUpgrade,
 ) -> Result<Response, BadRequest> {
     let params = Params(&query);
@@ -184,15 +187,16 @@ async fn flood(
         echo::configure(ws).on_upgrade(move |mut socket| async move {
             state
                 .tracker()
-                .run(async {
+                .run(conn, async {
                     tokio::select! {
-                        sent = flood.send(&mut socket) => if sent.is_err() {
-                            return;
+                        sent = flood.send(&mut socket) => if let Err(error) = sent {
+                            return logging::failed(&error);
                         },
                         () = state.stopping() => return echo::close_restarting(&mut socket).await,
                     }
                     if close {
-                        echo::close(&mut socket, 1000, Utf8Bytes::from_static("flood done")).await;
+                        let done = Utf8Bytes::from_static("flood done");
+                        echo::close(&mut socket, close_code::NORMAL, done).await;
                     } else {
                         echo_until_stopped(&state, &mut socket, None).await;
                     }

@@ -20,6 +20,7 @@
 //! - `faults`: the `/test/*` router: misbehaving WebSocket endpoints and HTTP controls.
 //! - `raw`: hand-written handshakes and frames that tungstenite refuses to produce.
 //! - `tracker`: the live-connection registry behind `/test/connections` and `/test/drop-all`.
+//! - [`logging`]: the log's subscriber (`RUST_LOG`), and the spans of requests and connections.
 //! - `closes`: how tagged echo connections ended, for `/test/close-seen`.
 //! - `query`: query-parameter parsing with plain 400 answers.
 //!
@@ -50,6 +51,7 @@ mod chat;
 mod closes;
 mod echo;
 mod faults;
+pub mod logging;
 mod origin;
 mod query;
 mod raw;
@@ -58,13 +60,14 @@ pub mod store;
 mod tracker;
 
 use std::future::{Future, IntoFuture, pending};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -72,6 +75,8 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::time::Instant;
 use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
 
 use crate::closes::CloseLog;
 use crate::protocol::MIN_KEPT_POSTS;
@@ -282,17 +287,32 @@ pub fn app(state: AppState) -> Router {
             .route("/test", axum::routing::any(not_found))
             .route("/test/{*rest}", axum::routing::any(not_found))
     };
+    // Cross-origin isolation ([COOP] and [COEP]) for every answer but the refused upgrades:
+    // browsers then give `performance.now()` its fine resolution, which the benchmark page needs
+    // to time round trips of tens of microseconds; the pages load nothing from other origins.
+    //
+    // [COOP]: https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Cross-Origin-Opener-Policy
+    // [COEP]: https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Cross-Origin-Embedder-Policy
     router
         .fallback_service(ServeDir::new(root))
-        .layer(middleware::map_response(cross_origin_isolated))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("cross-origin-opener-policy"),
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("cross-origin-embedder-policy"),
+            HeaderValue::from_static("require-corp"),
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             check_upgrades,
         ))
+        .layer(TraceLayer::new_for_http().make_span_with(logging::request_span))
         .with_state(state)
 }
 
-/// Serves [`app`]`(state)` on `listener` until `shutdown` completes, then stops gracefully:
+/// Serves [`app`]`(state)` on `listener`, telling it each peer's address for the log, until
+/// `shutdown` completes, then stops gracefully:
 /// new connections are no longer accepted (the listener is closed at once), every open
 /// WebSocket is sent Close 1012 (service restart) "relay restarting", and open connections get
 /// [`SHUTDOWN_GRACE`] to finish; those still open then are dropped. Returns once all that is
@@ -313,7 +333,8 @@ pub async fn serve(
         shutdown.await;
         signalled.shared.stopping.send_replace(true);
     };
-    let server = axum::serve(listener, app(state.clone()))
+    let app = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let server = axum::serve(listener, app)
         .with_graceful_shutdown(signal)
         .into_future();
     let mut server = Box::pin(server);
@@ -358,32 +379,32 @@ async fn not_found() -> StatusCode {
     StatusCode::NOT_FOUND
 }
 
-/// Makes every page cross-origin isolated ([COOP] and [COEP]). Browsers then give
-/// `performance.now()` its fine resolution, which the benchmark page needs to time round trips
-/// of tens of microseconds; the pages load nothing from other origins, so nothing else changes.
-///
-/// [COOP]: https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Cross-Origin-Opener-Policy
-/// [COEP]: https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Cross-Origin-Embedder-Policy
-async fn cross_origin_isolated(mut response: Response) -> Response {
-    let headers = response.headers_mut();
-    headers.insert(
-        "cross-origin-opener-policy",
-        HeaderValue::from_static("same-origin"),
-    );
-    headers.insert(
-        "cross-origin-embedder-policy",
-        HeaderValue::from_static("require-corp"),
-    );
-    response
-}
-
 /// Checks every WebSocket upgrade: its `Origin` (403), the `/test/refuse` window and a
-/// shutdown in progress (503).
+/// shutdown in progress (503); logs every upgrade not answered `101`.
 async fn check_upgrades(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let headers = request.headers();
-    if !is_websocket_upgrade(headers) {
+    if !is_websocket_upgrade(request.headers()) {
         return next.run(request).await;
     }
+    if let Some(origin) = request.headers().get(header::ORIGIN) {
+        tracing::Span::current().record(
+            "origin",
+            String::from_utf8_lossy(origin.as_bytes()).as_ref(),
+        );
+    }
+    let response = match refusal(&state, &request) {
+        Some(refusal) => refusal,
+        None => next.run(request).await,
+    };
+    if response.status() == StatusCode::SWITCHING_PROTOCOLS {
+        response
+    } else {
+        logging::refused(response).await
+    }
+}
+
+/// The answer to an upgrade that this relay refuses, if it does.
+fn refusal(state: &AppState, request: &Request) -> Option<Response> {
+    let headers = request.headers();
     let origin = headers.get(header::ORIGIN).map(|origin| origin.to_str());
     let host = headers
         .get(header::HOST)
@@ -399,24 +420,22 @@ async fn check_upgrades(State(state): State<AppState>, request: Request, next: N
         Some(Ok(origin)) => origin::allowed(Some(origin), host, &state.config().allowed_origins),
         Some(Err(_)) => false,
     };
-    if !allowed {
-        return (
+    let refusal = if !allowed {
+        (
             StatusCode::FORBIDDEN,
             "WebSocket upgrade refused: this Origin is not allowed (see --allow-origin)\n",
         )
-            .into_response();
-    }
-    if state.refusing() {
-        return (
+    } else if state.refusing() {
+        (
             StatusCode::SERVICE_UNAVAILABLE,
             "refusing WebSocket upgrades for now (GET /test/refuse)",
         )
-            .into_response();
-    }
-    if state.is_stopping() {
-        return (StatusCode::SERVICE_UNAVAILABLE, "relay restarting\n").into_response();
-    }
-    next.run(request).await
+    } else if state.is_stopping() {
+        (StatusCode::SERVICE_UNAVAILABLE, "relay restarting\n")
+    } else {
+        return None;
+    };
+    Some(refusal.into_response())
 }
 
 fn is_websocket_upgrade(headers: &HeaderMap) -> bool {

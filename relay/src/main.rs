@@ -8,19 +8,15 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use duplex_relay::args::Args;
-use duplex_relay::{AppState, Config, serve};
+use duplex_relay::{AppState, Config, logging, serve};
 use tokio::net::TcpListener;
-use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .init();
+    let log = logging::subscriber(std::io::stderr, std::io::stderr().is_terminal());
+    if let Err(error) = tracing::subscriber::set_global_default(log) {
+        eprintln!("duplex-relay: cannot set up the log: {error}");
+    }
     let (addr, config) = (args.addr.clone(), args.config());
     if !config.root.is_dir() {
         eprintln!(
@@ -71,7 +67,7 @@ async fn run(addr: &str, config: Config) -> Result<(), String> {
         .and_then(|()| stdout.flush())
         .map_err(|error| format!("cannot write to stdout: {error}"))?;
     drop(stdout);
-    tracing::info!("chat rooms are kept in {kept_in}");
+    tracing::info!(%local, rooms = %kept_in, "serving");
 
     serve(listener, state, stop_signal())
         .await

@@ -4,6 +4,9 @@
 //! the server is the one to refuse pages it does not serve. Programs that are not browsers send
 //! no `Origin` and are let in.
 
+use axum::http::Uri;
+use axum::http::uri::{Authority, Scheme};
+
 /// Whether an upgrade with `origin` (the `Origin` header) to a relay reached as `host` (the
 /// `Host` header) is allowed: no origin, the relay's own origin (`http://` or `https://` and
 /// `host`), a loopback origin (`localhost`, `127.0.0.1` or `[::1]`, any port), or one of
@@ -12,86 +15,90 @@ pub(crate) fn allowed(origin: Option<&str>, host: Option<&str>, allowed: &[Strin
     let Some(origin) = origin else {
         return true;
     };
-    allowed.iter().any(|listed| listed == origin)
-        || host.is_some_and(|host| same_origin(origin, host))
-        || is_loopback(origin)
+    if allowed.iter().any(|listed| listed == origin) {
+        return true;
+    }
+    let Some(origin) = Origin::parse(origin).filter(Origin::is_web) else {
+        return false;
+    };
+    origin.is_loopback() || host.is_some_and(|host| origin.is_served_as(host))
 }
 
 /// Whether `value` has the shape of a serialised origin, `scheme://host[:port]` with no path,
 /// for checking `--allow-origin`.
 pub(crate) fn is_origin(value: &str) -> bool {
-    let Some((scheme, authority)) = value.split_once("://") else {
-        return false;
-    };
-    let mut scheme_chars = scheme.chars();
-    scheme_chars
-        .next()
-        .is_some_and(|first| first.is_ascii_alphabetic())
-        && scheme_chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-        && split_authority(authority).is_some()
+    Origin::parse(value).is_some_and(|origin| {
+        origin
+            .scheme
+            .as_str()
+            .starts_with(|first: char| first.is_ascii_alphabetic())
+    })
 }
 
-/// `http` or `https` (any case) and the authority after `://`.
-fn web_origin(origin: &str) -> Option<(&'static str, &str)> {
-    let (scheme, authority) = origin.split_once("://")?;
-    let scheme = if scheme.eq_ignore_ascii_case("http") {
-        "http"
-    } else if scheme.eq_ignore_ascii_case("https") {
-        "https"
-    } else {
-        return None;
-    };
-    Some((scheme, authority))
+/// A serialised origin, `scheme://host[:port]`.
+#[derive(Debug)]
+struct Origin {
+    scheme: Scheme,
+    host: String,
+    port: Option<u16>,
 }
 
-/// The host and the optional port of an authority with no user info, path, query or fragment.
-fn split_authority(authority: &str) -> Option<(&str, Option<&str>)> {
-    if authority.is_empty()
-        || authority
-            .chars()
-            .any(|c| matches!(c, '/' | '?' | '#' | '@' | '\\') || c.is_whitespace())
-    {
-        return None;
+impl Origin {
+    fn parse(value: &str) -> Option<Self> {
+        let uri: Uri = value.parse().ok()?;
+        let (scheme, authority) = (uri.scheme()?, uri.authority()?);
+        // `Uri` also takes a path, a query or a fragment (and reports none as the path `/`),
+        // none of which an origin has.
+        if !format!("{scheme}://{authority}").eq_ignore_ascii_case(value) {
+            return None;
+        }
+        let (host, port) = host_and_port(authority)?;
+        Some(Self {
+            scheme: scheme.clone(),
+            host: host.to_owned(),
+            port,
+        })
     }
-    let (host, port) = if authority.starts_with('[') {
-        let end = authority.find(']')?;
-        let (host, rest) = authority.split_at(end + 1);
-        match rest {
-            "" => (host, None),
-            rest => (host, Some(rest.strip_prefix(':')?)),
-        }
-    } else {
-        match authority.rsplit_once(':') {
-            Some((host, port)) => (host, Some(port)),
-            None => (authority, None),
-        }
-    };
-    let host_ok = !host.is_empty() && (host.starts_with('[') || !host.contains(':'));
-    let port_ok =
-        port.is_none_or(|port| !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()));
-    (host_ok && port_ok).then_some((host, port))
+
+    /// `http` or `https`: the origins of web pages.
+    fn is_web(&self) -> bool {
+        self.scheme == Scheme::HTTP || self.scheme == Scheme::HTTPS
+    }
+
+    fn is_loopback(&self) -> bool {
+        self.host.eq_ignore_ascii_case("localhost")
+            || self.host == "127.0.0.1"
+            || self.host == "[::1]"
+    }
+
+    /// Whether this is the origin of pages served by a relay reached as `host`.
+    fn is_served_as(&self, host: &str) -> bool {
+        // Browsers leave the default port out of both headers, but a client may spell it out.
+        let default = if self.scheme == Scheme::HTTPS {
+            443
+        } else {
+            80
+        };
+        let Ok(host) = host.parse::<Authority>() else {
+            return false;
+        };
+        let Some((name, port)) = host_and_port(&host) else {
+            return false;
+        };
+        name.eq_ignore_ascii_case(&self.host)
+            && port.unwrap_or(default) == self.port.unwrap_or(default)
+    }
 }
 
-fn same_origin(origin: &str, host: &str) -> bool {
-    let Some((scheme, authority)) = web_origin(origin) else {
-        return false;
+/// The host and port of `authority` if it is `host[:port]` alone: [`Authority`] also takes user
+/// info, and reads an empty or non-numeric port as no port.
+fn host_and_port(authority: &Authority) -> Option<(&str, Option<u16>)> {
+    let host = authority.host();
+    let bare = match authority.port() {
+        Some(port) => authority.as_str() == format!("{host}:{port}"),
+        None => authority.as_str() == host,
     };
-    // Browsers leave the default port out of both headers, but a client may spell it out.
-    let default_port = if scheme == "http" { ":80" } else { ":443" };
-    let without_default =
-        |value: &str| value.strip_suffix(default_port).unwrap_or(value).to_owned();
-    split_authority(authority).is_some()
-        && without_default(authority).eq_ignore_ascii_case(&without_default(host))
-}
-
-fn is_loopback(origin: &str) -> bool {
-    let Some((_, authority)) = web_origin(origin) else {
-        return false;
-    };
-    let Some((host, _)) = split_authority(authority) else {
-        return false;
-    };
-    host.eq_ignore_ascii_case("localhost") || host == "127.0.0.1" || host == "[::1]"
+    (bare && !host.is_empty()).then(|| (host, authority.port_u16()))
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::future::Future;
 
 use axum::body::Body;
+use axum::extract::ws::close_code;
 use axum::extract::{Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -14,6 +15,7 @@ use tokio::io::{self, AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tungstenite::handshake::derive_accept_key;
 
 use crate::AppState;
+use crate::logging::{self, Conn};
 use crate::query::{BadRequest, Params};
 
 /// The byte stream of an upgraded connection.
@@ -83,10 +85,11 @@ impl Handshake {
     }
 
     /// Answers `101` with `accept` (and `protocol`), then runs `work` on the upgraded stream as
-    /// a tracked connection.
+    /// the tracked connection `conn`.
     fn switch<F, Fut>(
         self,
         state: AppState,
+        conn: Conn,
         accept: &str,
         protocol: Option<&str>,
         work: F,
@@ -112,8 +115,16 @@ impl Handshake {
         }
         let on_upgrade = self.on_upgrade;
         tokio::spawn(async move {
-            if let Ok(upgraded) = on_upgrade.await {
-                state.tracker().run(work(TokioIo::new(upgraded))).await;
+            match on_upgrade.await {
+                Ok(upgraded) => {
+                    state
+                        .tracker()
+                        .run(conn, work(TokioIo::new(upgraded)))
+                        .await
+                }
+                Err(error) => {
+                    tracing::info!(parent: conn.span(), %error, "the upgrade did not complete");
+                }
             }
         });
         response
@@ -129,6 +140,7 @@ fn bad_request(message: &'static str) -> Response {
 pub(crate) async fn bad_handshake(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
+    conn: Conn,
     request: Request,
 ) -> Result<Response, BadRequest> {
     let kind = Params(&query).kind("kind", &["accept", "protocol"])?;
@@ -140,14 +152,14 @@ pub(crate) async fn bad_handshake(
         let mut wrong_key = handshake.key.as_bytes().to_vec();
         wrong_key.extend_from_slice(b"-not-the-key");
         let wrong = derive_accept_key(&wrong_key);
-        handshake.switch(state, &wrong, None, discard)
+        handshake.switch(state, conn, &wrong, None, discard)
     } else {
         let mut unoffered = String::from("not-offered");
         while offered_protocols(&handshake.headers).any(|offered| offered == unoffered) {
             unoffered.push('-');
         }
         let accept = handshake.correct_accept();
-        handshake.switch(state, &accept, Some(&unoffered), discard)
+        handshake.switch(state, conn, &accept, Some(&unoffered), discard)
     };
     Ok(response)
 }
@@ -158,6 +170,7 @@ pub(crate) async fn bad_handshake(
 pub(crate) async fn invalid_frame(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
+    conn: Conn,
     request: Request,
 ) -> Result<Response, BadRequest> {
     let params = Params(&query);
@@ -175,7 +188,7 @@ pub(crate) async fn invalid_frame(
     };
     let accept = handshake.correct_accept();
     Ok(
-        handshake.switch(state, &accept, None, move |mut io| async move {
+        handshake.switch(state, conn, &accept, None, move |mut io| async move {
             let sent = if wait {
                 send(&mut io, &valid).await
                     && matches!(skip_frame(&mut io).await, Ok(Some(opcode)) if opcode != OPCODE_CLOSE)
@@ -184,44 +197,66 @@ pub(crate) async fn invalid_frame(
                 send(&mut io, &[valid, invalid].concat()).await
             };
             if sent {
-                let _ = read_until_close(&mut io).await;
+                read_until_close(&mut io).await;
             }
         }),
     )
 }
 
 async fn send(io: &mut Io, bytes: &[u8]) -> bool {
-    io.write_all(bytes).await.is_ok() && io.flush().await.is_ok()
+    let sent = async {
+        io.write_all(bytes).await?;
+        io.flush().await
+    };
+    match sent.await {
+        Ok(()) => true,
+        Err(error) => {
+            logging::failed(&error);
+            false
+        }
+    }
 }
 
 /// Close(1000, "done") immediately followed by a text frame `"late"`.
-pub(crate) async fn after_close(State(state): State<AppState>, request: Request) -> Response {
+pub(crate) async fn after_close(
+    State(state): State<AppState>,
+    conn: Conn,
+    request: Request,
+) -> Response {
     let handshake = match Handshake::from_request(request) {
         Ok(handshake) => handshake,
         Err(message) => return bad_request(message),
     };
-    let mut frames = frame(OPCODE_CLOSE, &close_payload(1000, "done"));
+    let (code, reason) = (close_code::NORMAL, "done");
+    let mut frames = frame(OPCODE_CLOSE, &close_payload(code, reason));
     frames.extend(frame(OPCODE_TEXT, b"late"));
     let accept = handshake.correct_accept();
-    handshake.switch(state, &accept, None, move |mut io| async move {
-        if io.write_all(&frames).await.is_ok() && io.flush().await.is_ok() {
-            let _ = read_until_close(&mut io).await;
+    handshake.switch(state, conn, &accept, None, move |mut io| async move {
+        logging::sent_close(code, reason);
+        if send(&mut io, &frames).await {
+            read_until_close(&mut io).await;
         }
     })
 }
 
 /// A valid handshake, then silence: reads and discards until EOF (or `/test/drop-all`).
-pub(crate) async fn blackhole(State(state): State<AppState>, request: Request) -> Response {
+pub(crate) async fn blackhole(
+    State(state): State<AppState>,
+    conn: Conn,
+    request: Request,
+) -> Response {
     let handshake = match Handshake::from_request(request) {
         Ok(handshake) => handshake,
         Err(message) => return bad_request(message),
     };
     let accept = handshake.correct_accept();
-    handshake.switch(state, &accept, None, discard)
+    handshake.switch(state, conn, &accept, None, discard)
 }
 
 async fn discard(mut io: Io) {
-    let _ = io::copy(&mut io, &mut io::sink()).await;
+    if let Err(error) = io::copy(&mut io, &mut io::sink()).await {
+        logging::failed(&error);
+    }
 }
 
 /// An unmasked, unfragmented server frame; `payload` is at most 125 bytes here.
@@ -241,13 +276,14 @@ fn close_payload(code: u16, reason: &str) -> Vec<u8> {
 }
 
 /// Reads the client's frames, discarding them, until a Close frame or EOF.
-async fn read_until_close<S: AsyncRead + Unpin>(stream: &mut S) -> io::Result<()> {
-    while let Some(opcode) = skip_frame(stream).await? {
-        if opcode == OPCODE_CLOSE {
-            break;
+async fn read_until_close<S: AsyncRead + Unpin>(stream: &mut S) {
+    loop {
+        match skip_frame(stream).await {
+            Ok(Some(OPCODE_CLOSE) | None) => return,
+            Ok(Some(_)) => {}
+            Err(error) => return logging::failed(&error),
         }
     }
-    Ok(())
 }
 
 /// Reads and discards one client frame; its opcode, or `None` at EOF.

@@ -14,17 +14,15 @@
 
 use std::collections::HashMap;
 use std::slice;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use axum::body::Bytes;
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, close_code};
 use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, watch};
 
 use crate::protocol::{
-    CLOSE_REPLACED, CLOSE_TRY_AGAIN_LATER, ErrorCode, Post, REASON_REPLACED, REASON_TOO_SLOW,
-    Rejection, ServerMessage,
+    CLOSE_REPLACED, ErrorCode, Post, REASON_REPLACED, REASON_TOO_SLOW, Rejection, ServerMessage,
 };
 use crate::store::{History, Stored};
 
@@ -127,7 +125,6 @@ pub(crate) struct Admission<'a> {
 #[derive(Debug, Default)]
 pub(crate) struct Rooms {
     rooms: Mutex<HashMap<String, Room>>,
-    next_peer: AtomicU64,
     /// Presence lives in Redis: no `joined` or `left` is made here.
     shared: bool,
 }
@@ -139,11 +136,6 @@ impl Rooms {
             shared: true,
             ..Self::default()
         }
-    }
-
-    /// A number no other connection has.
-    pub(crate) fn next_peer_id(&self) -> u64 {
-        self.next_peer.fetch_add(1, Ordering::Relaxed)
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<String, Room>> {
@@ -485,7 +477,7 @@ impl Room {
     fn drop_slow(&mut self, mut slow: Vec<u64>) {
         if self.shared {
             for member in self.members.iter().filter(|m| slow.contains(&m.peer.id)) {
-                member.peer.kick(CLOSE_TRY_AGAIN_LATER, REASON_TOO_SLOW);
+                member.peer.kick(close_code::AGAIN, REASON_TOO_SLOW);
             }
             return;
         }
@@ -493,7 +485,7 @@ impl Room {
             let mut gone = Vec::new();
             self.members.retain(|member| {
                 if slow.contains(&member.peer.id) {
-                    member.peer.kick(CLOSE_TRY_AGAIN_LATER, REASON_TOO_SLOW);
+                    member.peer.kick(close_code::AGAIN, REASON_TOO_SLOW);
                     gone.push(member.nick.clone());
                     false
                 } else {

@@ -1,9 +1,13 @@
-//! The registry of live WebSocket connections: counts them and drops them all on request.
+//! The registry of live WebSocket connections: counts them, logs each one's opening and end,
+//! and drops them all on request.
 
 use std::future::{Future, pending};
 use std::time::Duration;
 
 use tokio::sync::watch;
+use tracing::Instrument;
+
+use crate::logging::Conn;
 
 #[derive(Debug, Clone)]
 pub(crate) struct Tracker {
@@ -25,14 +29,21 @@ impl Tracker {
         *self.live.borrow()
     }
 
-    /// Runs one connection's work as a live connection; returns early, dropping `work` (and so
-    /// the socket it owns, without a Close frame), when [`Tracker::drop_all`] is called.
-    pub(crate) async fn run(&self, work: impl Future<Output = ()>) {
-        let mut connection = self.register();
-        tokio::select! {
-            () = work => {}
-            () = connection.dropped() => {}
+    /// Runs one connection's work as a live connection, in `conn`'s span, logging `opened` and
+    /// then `closed`; returns early, dropping `work` (and so the socket it owns, without a Close
+    /// frame), when [`Tracker::drop_all`] is called, and logs `dropped`.
+    pub(crate) async fn run(&self, conn: Conn, work: impl Future<Output = ()>) {
+        let span = conn.span().clone();
+        async {
+            tracing::info!("opened");
+            let mut connection = self.register();
+            tokio::select! {
+                () = work => tracing::info!("closed"),
+                () = connection.dropped() => tracing::info!("dropped (drop-all or shutdown)"),
+            }
         }
+        .instrument(span)
+        .await;
     }
 
     /// Drops every live connection; returns how many there were.

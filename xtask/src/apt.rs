@@ -1,12 +1,13 @@
 //! Installing Debian packages with apt-get, which xtask does only when it runs as root.
 
-use crate::error::{Error, Result};
-use crate::process::{capture, find_program, run, say};
+use anyhow::{Context as _, Result, bail};
+
+use crate::process::say;
 use crate::workspace::Workspace;
 
 /// Whether apt-get is there and xtask may use it (it runs as root).
 pub fn available(workspace: &Workspace) -> bool {
-    find_program("apt-get", workspace.path()).is_some() && is_root(workspace)
+    workspace.find("apt-get").is_some() && is_root(workspace)
 }
 
 /// `apt-get update` (a failure is only reported), then `apt-get install -y PACKAGES`.
@@ -16,39 +17,32 @@ pub fn available(workspace: &Workspace) -> bool {
 /// packages and says how to install them by hand.
 pub fn install(workspace: &Workspace, packages: &[&str]) -> Result<()> {
     let by_hand = format!("apt-get install -y {}", packages.join(" "));
-    let apt = find_program("apt-get", workspace.path());
-    let Some(apt) = apt.filter(|_| is_root(workspace)) else {
-        return Err(Error::new(format!(
+    let Some(apt) = workspace.find("apt-get").filter(|_| is_root(workspace)) else {
+        bail!(
             "cannot install {} here: run `{by_hand}` as root on Debian, or run xtask as root \
              on Debian to have it do that",
             packages.join(", ")
-        )));
+        );
     };
-    let mut update = workspace.command(&apt);
-    update
-        .arg("update")
-        .env("DEBIAN_FRONTEND", "noninteractive");
-    let updated = run(&mut update)?;
-    if !updated.success() {
-        say(format!(
-            "`apt-get update` failed ({updated}); trying the install anyway"
-        ));
+    let apt = |args: &[&str]| {
+        workspace
+            .cmd(&apt)
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .run()
+    };
+    if let Err(error) = apt(&["update"]) {
+        say(format!("{error}; trying the install anyway"));
     }
-    let mut install = workspace.command(&apt);
-    install
-        .args(["install", "-y"])
-        .args(packages)
-        .env("DEBIAN_FRONTEND", "noninteractive");
-    let installed = run(&mut install)?;
-    if installed.success() {
-        Ok(())
-    } else {
-        Err(Error::new(format!("`{by_hand}` failed ({installed})")))
-    }
+    apt(&[&["install", "-y"], packages].concat()).with_context(|| format!("`{by_hand}` failed"))
 }
 
 /// Whether xtask runs as root (`id -u` prints 0).
 pub fn is_root(workspace: &Workspace) -> bool {
-    capture(workspace.command("id").arg("-u"))
-        .is_ok_and(|captured| captured.status.success() && captured.stdout.trim() == "0")
+    workspace
+        .cmd("id")
+        .arg("-u")
+        .quiet()
+        .read()
+        .is_ok_and(|uid| uid.trim() == "0")
 }

@@ -5,8 +5,9 @@ use std::fs;
 use std::io;
 use std::path::PathBuf;
 
-use crate::error::{BenchmarksError, Context, Error, Result};
+use crate::error::BenchmarksError;
 use crate::workspace::Workspace;
+use anyhow::{Context as _, Result, bail};
 
 /// The file, at the repository root.
 pub const FILE: &str = "BENCHMARKS.md";
@@ -88,14 +89,11 @@ pub fn write(workspace: &Workspace, section: Section, report: &str) -> Result<Pa
         Ok(text) => Some(text),
         Err(error) if error.kind() == io::ErrorKind::NotFound => None,
         Err(error) => {
-            return Err(Error::new(format!(
-                "cannot read {}: {error}",
-                path.display()
-            )));
+            bail!("cannot read {}: {error}", path.display());
         }
     };
     let document = splice(existing.as_deref(), section, report)?;
-    fs::write(&path, document).context(|| format!("cannot write {}", path.display()))?;
+    fs::write(&path, document).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(path)
 }
 

@@ -4,11 +4,12 @@
 use std::env;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+use anyhow::{Result, anyhow, bail};
+use xshell::Cmd;
 
 use crate::apt;
-use crate::error::{Error, Result};
-use crate::process::{find_program, is_executable, say};
+use crate::process::say;
 use crate::tools;
 use crate::workspace::Workspace;
 
@@ -23,7 +24,7 @@ const DRIVER_VARIABLES: [&str; 4] = [
 ];
 
 /// A browser the suites run in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Browser {
     /// Chromium, driven by chromedriver.
     Chromium,
@@ -41,11 +42,6 @@ impl Browser {
             Self::Chromium => "chromium",
             Self::Firefox => "firefox",
         }
-    }
-
-    /// The browser called `name` (see [`Browser::name`]).
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|browser| browser.name() == name)
     }
 
     /// The variable that points the test runner at this browser's driver.
@@ -96,14 +92,20 @@ pub struct Ready {
 }
 
 impl Ready {
-    /// Points `command` at this browser's driver and away from every other driver.
-    pub fn select_driver<'c>(&self, command: &'c mut Command) -> &'c mut Command {
+    /// Points `cmd` at this browser's driver and away from every other driver.
+    pub fn select_driver<'a>(&self, cmd: Cmd<'a>) -> Cmd<'a> {
         let own = self.browser.driver_variable();
-        for variable in DRIVER_VARIABLES.into_iter().filter(|&other| other != own) {
-            command.env_remove(variable);
-        }
-        command.env(own, &self.driver)
+        DRIVER_VARIABLES
+            .into_iter()
+            .filter(|&other| other != own)
+            .fold(cmd, Cmd::env_remove)
+            .env(own, &self.driver)
     }
+}
+
+/// The browsers the suites run in, in their order: `only`, or every browser.
+pub fn selected(only: Option<Browser>) -> Vec<Browser> {
+    only.map_or_else(|| Browser::ALL.to_vec(), |browser| vec![browser])
 }
 
 /// Ensures each of `browsers` and its driver, installing missing Debian packages as root.
@@ -116,19 +118,16 @@ pub fn ensure(workspace: &Workspace, browsers: &[Browser]) -> Result<Vec<Ready>>
         install(workspace, &missing)?;
         let still = missing_pieces(workspace, browsers)?;
         if !still.is_empty() {
-            return Err(Error::new(format!(
-                "still missing after apt-get install: {}",
-                describe(&still)
-            )));
+            bail!("still missing after apt-get install: {}", describe(&still));
         }
     }
     let mut ready = Vec::new();
     for &browser in browsers {
-        let program = find_browser(workspace, browser)
-            .ok_or_else(|| Error::new(format!("{browser} is not on PATH")))?;
+        let program =
+            find_browser(workspace, browser).ok_or_else(|| anyhow!("{browser} is not on PATH"))?;
         let driver = match browser {
             Browser::Chromium => {
-                chromedriver(workspace)?.ok_or_else(|| Error::new("chromedriver is not on PATH"))?
+                chromedriver(workspace)?.ok_or_else(|| anyhow!("chromedriver is not on PATH"))?
             }
             Browser::Firefox => tools::ensure_geckodriver(workspace)?,
         };
@@ -179,19 +178,19 @@ fn missing_pieces(workspace: &Workspace, browsers: &[Browser]) -> Result<Vec<Mis
 fn install(workspace: &Workspace, missing: &[Missing]) -> Result<()> {
     let packages: Vec<_> = missing.iter().map(|piece| piece.package).collect();
     if !apt::available(workspace) {
-        return Err(Error::new(format!(
+        bail!(
             "missing: {}. Install them (Debian, as root: `apt-get install -y {}`), \
              or run xtask as root on Debian to have it do that",
             describe(missing),
             packages.join(" ")
-        )));
+        );
     }
     say(format!(
         "missing: {}; installing with apt-get",
         describe(missing)
     ));
     apt::install(workspace, &packages)
-        .map_err(|error| Error::new(format!("{error}; needed: {}", describe(missing))))
+        .map_err(|error| anyhow!("{error}; needed: {}", describe(missing)))
 }
 
 /// `chromium (package chromium), ...`.
@@ -208,25 +207,26 @@ fn find_browser(workspace: &Workspace, browser: Browser) -> Option<PathBuf> {
     browser
         .programs()
         .iter()
-        .find_map(|program| find_program(program, workspace.path()))
+        .find_map(|program| workspace.find(program))
 }
 
 /// `$CHROMEDRIVER`, else chromedriver on `PATH`, else Debian's `/usr/bin/chromedriver`.
 fn chromedriver(workspace: &Workspace) -> Result<Option<PathBuf>> {
     if let Some(path) = env::var_os("CHROMEDRIVER").filter(|path| !path.is_empty()) {
         let path = PathBuf::from(path);
-        return if is_executable(&path) {
+        return if which::which(&path).is_ok() {
             Ok(Some(path))
         } else {
-            Err(Error::new(format!(
+            Err(anyhow!(
                 "CHROMEDRIVER={} is not an executable file",
                 path.display()
-            )))
+            ))
         };
     }
     let debian = Path::new("/usr/bin/chromedriver");
-    Ok(find_program("chromedriver", workspace.path())
-        .or_else(|| is_executable(debian).then(|| debian.to_path_buf())))
+    Ok(workspace
+        .find("chromedriver")
+        .or_else(|| which::which(debian).ok()))
 }
 
 #[cfg(test)]
@@ -234,11 +234,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_round_trip() {
+    fn names_are_the_command_line_values() {
         for browser in Browser::ALL {
-            assert_eq!(Browser::from_name(browser.name()), Some(browser));
+            let value = clap::ValueEnum::to_possible_value(&browser);
+            assert_eq!(
+                value.map(|value| value.get_name().to_owned()).as_deref(),
+                Some(browser.name())
+            );
         }
-        assert_eq!(Browser::from_name("safari"), None);
     }
 
     #[test]
@@ -248,8 +251,8 @@ mod tests {
             program: PathBuf::from("/usr/bin/chromium"),
             driver: PathBuf::from("/usr/bin/chromedriver"),
         };
-        let mut command = Command::new("cargo");
-        ready.select_driver(&mut command);
+        let shell = xshell::Shell::new().expect("a shell");
+        let command = std::process::Command::from(ready.select_driver(shell.cmd("cargo")));
         let envs: Vec<_> = command
             .get_envs()
             .map(|(key, value)| (key.to_string_lossy().into_owned(), value.is_some()))

@@ -1,17 +1,15 @@
-//! `cargo xtask`: set-up and orchestration for duplex-ws, in plain Rust. Its one dependency is
-//! flate2, for the gzipped sizes `cargo xtask dist` and
-//! `cargo xtask size` print.
+//! `cargo xtask`: set-up and orchestration for duplex-ws, in Rust.
 //!
-//! `cargo xtask help` lists the commands. Exit status: 0 on success, 1 when something failed,
+//! `cargo xtask --help` lists the commands. Exit status: 0 on success, 1 when something failed,
 //! 2 for a bad command line.
 
 mod apt;
-mod args;
 mod benchmarks;
 mod browsers;
+mod cli;
 mod error;
-mod lockfile;
 mod outdir;
+mod package;
 mod page;
 mod process;
 mod relay;
@@ -26,29 +24,14 @@ mod workspace;
 
 use std::process::ExitCode;
 
-use args::{Task, USAGE};
+use clap::Parser;
+
+use cli::{Cli, Task};
 use workspace::Workspace;
 
 fn main() -> ExitCode {
-    let args: Result<Vec<String>, _> = std::env::args_os()
-        .skip(1)
-        .map(|arg| arg.into_string())
-        .collect();
-    let task = match args
-        .map_err(|_| "arguments must be UTF-8".to_owned())
-        .and_then(args::parse)
-    {
-        Ok(task) => task,
-        Err(message) => {
-            eprintln!("xtask: {message}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
+    let task = Cli::parse().task;
     let outcome = Workspace::locate().and_then(|mut workspace| match task {
-        Task::Help => {
-            print!("{USAGE}");
-            Ok(true)
-        }
         Task::Test(options) => tasks::test::run_all(&mut workspace, &options),
         Task::Demo(options) => tasks::demo::run(&mut workspace, &options),
         Task::Dist(options) => tasks::dist::run(&mut workspace, &options),
@@ -60,7 +43,7 @@ fn main() -> ExitCode {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
         Err(error) => {
-            eprintln!("xtask: error: {error}");
+            eprintln!("xtask: error: {error:#}");
             ExitCode::FAILURE
         }
     }

@@ -5,8 +5,9 @@ use std::ffi::OsString;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 
-use crate::error::{Context, OutDirError, Result};
+use crate::error::OutDirError;
 use crate::statics::{ROOT_PAGE, WWW};
+use anyhow::{Context as _, Result};
 
 /// `path` with `.` dropped and `..` applied to what precedes it, without asking the file system.
 fn normalize(path: &Path) -> PathBuf {
@@ -87,10 +88,10 @@ pub fn check_contents(out: &Path) -> Result<()> {
         return Err(OutDirError::NotAFolder(out.to_path_buf()).into());
     }
     let names = fs::read_dir(out)
-        .context(|| format!("cannot list {}", out.display()))?
+        .with_context(|| format!("cannot list {}", out.display()))?
         .map(|entry| entry.map(|entry| entry.file_name()))
         .collect::<Result<Vec<_>, _>>()
-        .context(|| format!("cannot list {}", out.display()))?;
+        .with_context(|| format!("cannot list {}", out.display()))?;
     match foreign_entry(names) {
         Some(entry) => Err(OutDirError::NotDistOutput(out.to_path_buf(), entry).into()),
         None => Ok(()),
@@ -104,9 +105,9 @@ pub fn check_contents(out: &Path) -> Result<()> {
 pub fn recreate(out: &Path) -> Result<()> {
     check_contents(out)?;
     if out.exists() {
-        fs::remove_dir_all(out).context(|| format!("cannot remove {}", out.display()))?;
+        fs::remove_dir_all(out).with_context(|| format!("cannot remove {}", out.display()))?;
     }
-    fs::create_dir_all(out).context(|| format!("cannot create {}", out.display()))
+    fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Context, Error, Result};
-use crate::process::run;
+use anyhow::{Context as _, Result};
+
 use crate::tools::{WASM_TARGET, WasmBindgen};
 use crate::workspace::{Profile, Workspace};
 
@@ -44,12 +44,13 @@ pub const PAGES: [Page; 2] = [
 
 /// The benchmark page: built only by `cargo xtask bench` (release) and `cargo xtask test` (its
 /// e2e smoke test), into [`bench_pkg_dir`]; never part of the demo or `dist`, since it needs the
-/// relay's test endpoints.
+/// relay's test endpoints. Its Rust is the `page` example of the bench crate (`bench/page/`), so
+/// its bindings are `bench/pkg/page.js` and `page_bg.wasm`.
 pub const BENCH_PAGE: Page = Page {
     html: "bench/index.html",
-    package: "duplex-ws",
-    example: "bench",
-    features: &["reconnect"],
+    package: "duplex-bench",
+    example: "page",
+    features: &[],
 };
 
 impl Page {
@@ -114,13 +115,11 @@ impl Example {
     /// # Errors
     /// When cargo cannot be run or the build fails.
     pub fn compile(self, workspace: &Workspace, profile: Profile) -> Result<PathBuf> {
-        let status = run(workspace.cargo().args(self.cargo_args(profile)))?;
-        if !status.success() {
-            return Err(Error::new(format!(
-                "building the {} example for {WASM_TARGET} failed ({status})",
-                self.name
-            )));
-        }
+        workspace
+            .cargo()
+            .args(self.cargo_args(profile))
+            .run()
+            .with_context(|| format!("building the {} example for {WASM_TARGET}", self.name))?;
         Ok(workspace
             .target()
             .join(WASM_TARGET)
@@ -150,7 +149,7 @@ pub fn build_bench(
     profile: Profile,
 ) -> Result<()> {
     let out_dir = bench_pkg_dir(workspace);
-    fs::create_dir_all(&out_dir).context(|| format!("cannot create {}", out_dir.display()))?;
+    fs::create_dir_all(&out_dir).with_context(|| format!("cannot create {}", out_dir.display()))?;
     build(workspace, wasm_bindgen, profile, BENCH_PAGE, &out_dir)
 }
 
@@ -164,7 +163,7 @@ pub fn build_all(
     profile: Profile,
     out_dir: &Path,
 ) -> Result<()> {
-    fs::create_dir_all(out_dir).context(|| format!("cannot create {}", out_dir.display()))?;
+    fs::create_dir_all(out_dir).with_context(|| format!("cannot create {}", out_dir.display()))?;
     PAGES
         .into_iter()
         .try_for_each(|page| build(workspace, wasm_bindgen, profile, page, out_dir))
@@ -195,21 +194,16 @@ pub fn bindgen(
     out_name: &str,
     extra: &[&str],
 ) -> Result<()> {
-    let status = run(workspace
-        .command(&wasm_bindgen.cli)
+    workspace
+        .cmd(&wasm_bindgen.cli)
         .args(["--target", "web", "--no-typescript"])
         .args(extra)
         .arg("--out-dir")
         .arg(out_dir)
         .args(["--out-name", out_name])
-        .arg(wasm))?;
-    if !status.success() {
-        return Err(Error::new(format!(
-            "wasm-bindgen {} failed ({status})",
-            wasm.display()
-        )));
-    }
-    Ok(())
+        .arg(wasm)
+        .run()
+        .with_context(|| format!("wasm-bindgen {}", wasm.display()))
 }
 
 #[cfg(test)]
@@ -244,9 +238,10 @@ mod tests {
         assert!(!PAGES.contains(&BENCH_PAGE));
         assert_eq!(
             BENCH_PAGE.cargo_args(Profile::Release).join(" "),
-            "build --package duplex-ws --target wasm32-unknown-unknown --release \
-             --example bench --features reconnect"
+            "build --package duplex-bench --target wasm32-unknown-unknown --release \
+             --example page"
         );
+        assert_eq!(BENCH_PAGE.wasm_file(), "page_bg.wasm");
     }
 
     #[test]

@@ -9,8 +9,10 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-use crate::error::{Context, Error, Result};
-use crate::process::{describe, run, say};
+use anyhow::{Context as _, Error, Result, anyhow};
+use xshell::Cmd;
+
+use crate::process::say;
 use crate::workspace::{Profile, Workspace};
 
 /// How long the relay may take to print its URL.
@@ -30,15 +32,12 @@ pub enum Output {
 /// # Errors
 /// When cargo cannot be run or the build fails.
 pub fn build(workspace: &Workspace, profile: Profile) -> Result<PathBuf> {
-    let status = run(workspace
+    workspace
         .cargo()
         .args(["build", "--package", "duplex-relay"])
-        .args(profile.cargo_flags()))?;
-    if !status.success() {
-        return Err(Error::new(format!(
-            "building duplex-relay failed ({status})"
-        )));
-    }
+        .args(profile.cargo_flags())
+        .run()
+        .context("building duplex-relay")?;
     Ok(workspace
         .target()
         .join(profile.dir())
@@ -56,38 +55,39 @@ pub struct Relay {
 }
 
 impl Relay {
-    /// Starts `command` (the relay program with its arguments) and waits (up to 30 s) for
-    /// the base URL it prints first.
+    /// Starts `cmd` (the relay program with its arguments) and waits (up to 30 s) for the
+    /// base URL it prints first.
     ///
     /// # Errors
     /// When the relay cannot start, exits, or prints no URL in time; the message includes the
     /// end of its log.
-    pub fn start(mut command: Command, output: &Output) -> Result<Self> {
+    pub fn start(cmd: Cmd<'_>, output: &Output) -> Result<Self> {
+        eprintln!("$ {cmd}");
+        let mut command = Command::from(cmd);
         command.stdin(Stdio::null()).stdout(Stdio::piped());
         let sink: Box<dyn Write + Send> = match output {
             Output::Log(path) => {
                 if let Some(dir) = path.parent() {
                     fs::create_dir_all(dir)
-                        .context(|| format!("cannot create {}", dir.display()))?;
+                        .with_context(|| format!("cannot create {}", dir.display()))?;
                 }
                 let log = File::create(path)
-                    .context(|| format!("cannot create the relay log {}", path.display()))?;
+                    .with_context(|| format!("cannot create the relay log {}", path.display()))?;
                 let stderr = log
                     .try_clone()
-                    .context(|| format!("cannot share the relay log {}", path.display()))?;
+                    .with_context(|| format!("cannot share the relay log {}", path.display()))?;
                 command.stderr(stderr);
                 Box::new(log)
             }
             Output::Terminal => Box::new(io::stdout()),
         };
-        eprintln!("$ {}", describe(&command));
         let mut child = command
             .spawn()
-            .context(|| format!("cannot start {}", command.get_program().to_string_lossy()))?;
+            .with_context(|| format!("cannot start {}", command.get_program().to_string_lossy()))?;
         let stdout = child
             .stdout
             .take()
-            .ok_or_else(|| Error::new("the relay has no stdout pipe"))?;
+            .ok_or_else(|| anyhow!("the relay has no stdout pipe"))?;
         // Built before waiting, so that every early return below stops the process.
         let mut relay = Self {
             child,
@@ -128,15 +128,24 @@ impl Relay {
         &self.url
     }
 
+    /// The CPU time (user and system) the relay process has used so far, from
+    /// `/proc/<pid>/stat` in clock ticks of `ticks_per_s`; `None` where there is no `/proc`.
+    pub fn cpu_time(&self, ticks_per_s: f64) -> Option<Duration> {
+        let stat = fs::read_to_string(format!("/proc/{}/stat", self.child.id())).ok()?;
+        // The fields after the command name, which is in parentheses and may hold spaces:
+        // utime and stime are the 14th and 15th fields, so the 12th and 13th after it.
+        let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+        let ticks: f64 =
+            fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+        (ticks_per_s > 0.0).then(|| Duration::from_secs_f64(ticks / ticks_per_s))
+    }
+
     /// Waits for the relay to exit by itself (Ctrl-C).
     ///
     /// # Errors
     /// When the process cannot be waited for.
     pub fn wait(mut self) -> Result<ExitStatus> {
-        let status = self
-            .child
-            .wait()
-            .context(|| "cannot wait for the relay".to_owned())?;
+        let status = self.child.wait().context("cannot wait for the relay")?;
         self.exited = true;
         Ok(status)
     }
@@ -156,7 +165,7 @@ impl Relay {
             }
             Output::Terminal => String::new(),
         };
-        Error::new(format!("the relay {what}{log}"))
+        anyhow!("the relay {what}{log}")
     }
 }
 
@@ -214,7 +223,7 @@ pub fn fresh_data(name: &str) -> Result<PathBuf> {
     let data = std::env::temp_dir().join(format!("duplex-xtask-{name}-{}", std::process::id()));
     match fs::remove_dir_all(&data) {
         Err(error) if error.kind() != io::ErrorKind::NotFound => {
-            Err(error).context(|| format!("cannot empty {}", data.display()))
+            Err(error).with_context(|| format!("cannot empty {}", data.display()))
         }
         _ => Ok(data),
     }
@@ -239,8 +248,9 @@ mod tests {
     fn a_relay_that_exits_early_is_reported_with_its_log() -> Result<()> {
         let workspace = Workspace::locate()?;
         let log = log_path("early-exit");
-        let mut command = workspace.command("/bin/sh");
-        command.args(["-c", "echo 'cannot listen on 127.0.0.1:1' >&2; exit 3"]);
+        let command = workspace
+            .cmd("/bin/sh")
+            .args(["-c", "echo 'cannot listen on 127.0.0.1:1' >&2; exit 3"]);
         let started = Relay::start(command, &Output::Log(log.clone()));
         let _ = fs::remove_file(&log);
         let message = started.err().map(|error| error.to_string());
@@ -258,10 +268,12 @@ mod tests {
     fn the_guard_reads_the_url_and_stops_the_process() -> Result<()> {
         let workspace = Workspace::locate()?;
         let log = log_path("guard");
-        let mut command = workspace.command("/bin/sh");
-        command.args(["-c", "echo http://127.0.0.1:9; echo later; exec sleep 60"]);
+        let command = workspace
+            .cmd("/bin/sh")
+            .args(["-c", "echo http://127.0.0.1:9; echo later; exec sleep 60"]);
         let relay = Relay::start(command, &Output::Log(log.clone()))?;
         assert_eq!(relay.url(), "http://127.0.0.1:9");
+        assert!(relay.cpu_time(100.0).is_some(), "no CPU time in /proc");
         let pid = relay.child.id();
         drop(relay);
         let alive = std::path::Path::new(&format!("/proc/{pid}")).exists();

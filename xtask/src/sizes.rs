@@ -9,7 +9,7 @@ use std::path::Path;
 use flate2::Compression;
 use flate2::write::GzEncoder;
 
-use crate::error::{Context, Result};
+use anyhow::{Context as _, Result};
 
 /// The file extensions the table shows.
 const EXTENSIONS: [&str; 2] = ["wasm", "js"];
@@ -49,8 +49,8 @@ pub struct Size {
 /// # Errors
 /// When the file cannot be read.
 pub fn measure_file(path: &Path) -> Result<Size> {
-    let bytes = fs::read(path).context(|| format!("cannot read {}", path.display()))?;
-    let gzip = gzip_len(&bytes).context(|| format!("cannot gzip {}", path.display()))?;
+    let bytes = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let gzip = gzip_len(&bytes).with_context(|| format!("cannot gzip {}", path.display()))?;
     Ok(Size {
         raw: bytes.len() as u64,
         gzip,
@@ -70,14 +70,14 @@ pub fn measure(dir: &Path) -> Result<Vec<Row>> {
 
 /// Adds the rows of the files under `dir`, whose path relative to the top is `prefix`.
 fn walk(dir: &Path, prefix: &str, rows: &mut Vec<Row>) -> Result<()> {
-    let entries = fs::read_dir(dir).context(|| format!("cannot list {}", dir.display()))?;
+    let entries = fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))?;
     for entry in entries {
-        let entry = entry.context(|| format!("cannot list {}", dir.display()))?;
+        let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
         let path = entry.path();
         let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
         let file_type = entry
             .file_type()
-            .context(|| format!("cannot read {}", path.display()))?;
+            .with_context(|| format!("cannot read {}", path.display()))?;
         if file_type.is_dir() {
             walk(&path, &format!("{name}/"), rows)?;
         } else if path

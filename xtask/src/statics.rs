@@ -5,8 +5,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Context, Result};
 use crate::process::say;
+use anyhow::{Context as _, Result};
 
 /// The page at the root, the only static file outside [`WWW`].
 pub const ROOT_PAGE: &str = "index.html";
@@ -49,16 +49,16 @@ pub fn list(root: &Path) -> Result<Vec<PathBuf>> {
 /// links to folders are left out (with a note), so the walk cannot loop.
 fn walk(root: &Path, relative: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
     let dir = root.join(relative);
-    let entries = fs::read_dir(&dir).context(|| format!("cannot list {}", dir.display()))?;
+    let entries = fs::read_dir(&dir).with_context(|| format!("cannot list {}", dir.display()))?;
     for entry in entries {
-        let entry = entry.context(|| format!("cannot list {}", dir.display()))?;
+        let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
         let path = relative.join(entry.file_name());
         if skipped(&path) {
             continue;
         }
         let file_type = entry
             .file_type()
-            .context(|| format!("cannot read {}", entry.path().display()))?;
+            .with_context(|| format!("cannot read {}", entry.path().display()))?;
         if file_type.is_dir() {
             walk(root, &path, files)?;
         } else if entry.path().metadata().is_ok_and(|meta| meta.is_file()) {
@@ -81,10 +81,11 @@ pub fn copy(root: &Path, files: &[PathBuf], out: &Path) -> Result<()> {
     for file in files {
         let (from, to) = (root.join(file), out.join(file));
         if let Some(parent) = to.parent() {
-            fs::create_dir_all(parent).context(|| format!("cannot create {}", parent.display()))?;
+            fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
         }
         fs::copy(&from, &to)
-            .context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
+            .with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
     }
     Ok(())
 }

@@ -2,7 +2,8 @@
 //! `test result:` lines it prints.
 
 use std::io::{self, Write};
-use std::process::Command;
+
+use xshell::Cmd;
 
 use crate::process::run_teed;
 
@@ -93,12 +94,12 @@ impl Outcome {
 
 /// Runs `command` (a `cargo test`) with its output on the terminal, and adds up its result
 /// lines. A run that fails without a failed test, or reports nothing, gets a problem saying so.
-pub fn run(command: &mut Command) -> Outcome {
+pub fn run(command: Cmd<'_>) -> Outcome {
     run_copying_to(command, &mut io::stdout())
 }
 
 /// [`run`], with the command's stdout copied to `copy` instead of the terminal.
-fn run_copying_to(command: &mut Command, copy: &mut dyn Write) -> Outcome {
+fn run_copying_to(command: Cmd<'_>, copy: &mut dyn Write) -> Outcome {
     let mut outcome = Outcome::default();
     let status = run_teed(command, copy, |line| {
         if let Some(counts) = parse_result_line(line) {
@@ -204,7 +205,8 @@ mod tests {
     /// (whose result lines would count in the run that runs these tests).
     #[cfg(unix)]
     fn run_script(script: &str) -> Outcome {
-        run_copying_to(Command::new("sh").args(["-c", script]), &mut io::sink())
+        let shell = xshell::Shell::new().expect("a shell");
+        run_copying_to(shell.cmd("sh").args(["-c", script]), &mut io::sink())
     }
 
     #[cfg(unix)]
@@ -248,8 +250,9 @@ mod tests {
 
     #[test]
     fn a_program_that_cannot_start_is_a_problem() {
+        let shell = xshell::Shell::new().expect("a shell");
         let outcome = run_copying_to(
-            &mut Command::new("/nonexistent/xtask-no-such-program"),
+            shell.cmd("/nonexistent/xtask-no-such-program"),
             &mut io::sink(),
         );
         assert_eq!(outcome.problems.len(), 1);

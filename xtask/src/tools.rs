@@ -3,13 +3,14 @@
 //! Debian's `redis-server` for the tests of shared rooms, installed with apt.
 
 use std::env;
-use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Context, Error, Result};
-use crate::process::{self, capture, find_program, is_executable, run, say};
+use anyhow::{Context as _, Result, anyhow, bail};
+use cargo_metadata::MetadataCommand;
+
+use crate::apt;
+use crate::process::{say, succeeds};
 use crate::workspace::Workspace;
-use crate::{apt, lockfile};
 
 /// The browser target triple.
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
@@ -36,38 +37,36 @@ pub fn ensure_wasm_tools(workspace: &mut Workspace) -> Result<WasmBindgen> {
 /// # Errors
 /// When it is missing and rustup cannot add it.
 pub fn ensure_wasm_target(workspace: &Workspace) -> Result<()> {
-    if find_program("rustup", workspace.path()).is_none() {
-        let sysroot = capture(workspace.command("rustc").args(["--print", "sysroot"]))?;
-        let lib = Path::new(sysroot.stdout.trim())
+    if workspace.find("rustup").is_none() {
+        let sysroot = workspace
+            .cmd("rustc")
+            .args(["--print", "sysroot"])
+            .quiet()
+            .read()?;
+        let lib = Path::new(sysroot.trim())
             .join("lib/rustlib")
             .join(WASM_TARGET);
-        if sysroot.status.success() && lib.is_dir() {
+        if lib.is_dir() {
             say(format!("{WASM_TARGET} target: installed (no rustup)"));
             return Ok(());
         }
-        return Err(Error::new(format!(
-            "the {WASM_TARGET} target is missing and there is no rustup to add it"
-        )));
+        bail!("the {WASM_TARGET} target is missing and there is no rustup to add it");
     }
-    let listed = capture(
-        workspace
-            .command("rustup")
-            .args(["target", "list", "--installed"]),
-    )?;
-    if listed.status.success() && listed.stdout.lines().any(|line| line.trim() == WASM_TARGET) {
+    let listed = workspace
+        .cmd("rustup")
+        .args(["target", "list", "--installed"])
+        .quiet()
+        .read()?;
+    if listed.lines().any(|line| line.trim() == WASM_TARGET) {
         say(format!("{WASM_TARGET} target: installed"));
         return Ok(());
     }
     say(format!("{WASM_TARGET} target: missing, adding it"));
-    let added = run(workspace
-        .command("rustup")
-        .args(["target", "add", WASM_TARGET]))?;
-    if !added.success() {
-        return Err(Error::new(format!(
-            "`rustup target add {WASM_TARGET}` failed ({added})"
-        )));
-    }
-    Ok(())
+    workspace
+        .cmd("rustup")
+        .args(["target", "add", WASM_TARGET])
+        .run()
+        .context("cannot add the wasm32 target")
 }
 
 /// Ensures `cargo fmt` and `cargo clippy` work, adding the rustup components if not.
@@ -75,39 +74,29 @@ pub fn ensure_wasm_target(workspace: &Workspace) -> Result<()> {
 /// # Errors
 /// When they are missing and rustup cannot add them.
 pub fn ensure_lint_tools(workspace: &Workspace) -> Result<()> {
-    let works = |tool: &str| {
-        capture(workspace.cargo().args([tool, "--version"]))
-            .is_ok_and(|captured| captured.status.success())
-    };
+    let works = |tool: &str| succeeds(workspace.cargo().args([tool, "--version"]));
     if works("fmt") && works("clippy") {
         say("rustfmt and clippy: installed");
         return Ok(());
     }
     say("rustfmt or clippy: missing, adding the rustup components");
-    let added = run(workspace
-        .command("rustup")
-        .args(["component", "add", "rustfmt", "clippy"]))?;
-    if !added.success() {
-        return Err(Error::new(format!(
-            "`rustup component add rustfmt clippy` failed ({added})"
-        )));
-    }
-    Ok(())
+    workspace
+        .cmd("rustup")
+        .args(["component", "add", "rustfmt", "clippy"])
+        .run()
+        .context("cannot add rustfmt and clippy")
 }
 
 /// Ensures `wasm-bindgen` and `wasm-bindgen-test-runner` at the `Cargo.lock` version: from
 /// `PATH`, else from `<target>/tools/bin`, else installed there with `cargo install`.
 ///
 /// # Errors
-/// When `Cargo.lock` names no single version, or the CLI cannot be installed.
+/// When the workspace resolves to no single version, or the CLI cannot be installed.
 pub fn ensure_wasm_bindgen(workspace: &mut Workspace) -> Result<WasmBindgen> {
-    let lock_path = workspace.root().join("Cargo.lock");
-    let lock = fs::read_to_string(&lock_path)
-        .context(|| format!("cannot read {}", lock_path.display()))?;
-    let version = lockfile::wasm_bindgen_version(&lock)?;
+    let version = wasm_bindgen_version(workspace)?;
     let label = format!("wasm-bindgen-cli {version}");
 
-    let on_path = find_program("wasm-bindgen", workspace.original_path());
+    let on_path = workspace.find_on_original_path("wasm-bindgen");
     if let Some(cli) = on_path {
         match cli_version_in(&cli) {
             Some(found) if found == version => {
@@ -138,13 +127,13 @@ pub fn ensure_wasm_bindgen(workspace: &mut Workspace) -> Result<WasmBindgen> {
     cargo_install(workspace, "wasm-bindgen-cli", Some(&version))?;
     match cli_version_in(&cli) {
         Some(found) if found == version => Ok(WasmBindgen { cli }),
-        found => Err(Error::new(format!(
+        found => Err(anyhow!(
             "installed wasm-bindgen-cli, but {} reports {}",
             cli.display(),
             found
                 .as_deref()
                 .unwrap_or("no matching wasm-bindgen-test-runner")
-        ))),
+        )),
     }
 }
 
@@ -156,11 +145,8 @@ pub fn ensure_wasm_bindgen(workspace: &mut Workspace) -> Result<WasmBindgen> {
 pub fn ensure_geckodriver(workspace: &Workspace) -> Result<PathBuf> {
     if let Some(path) = env::var_os("GECKODRIVER").filter(|path| !path.is_empty()) {
         let path = PathBuf::from(path);
-        if !is_executable(&path) {
-            return Err(Error::new(format!(
-                "GECKODRIVER={} is not an executable file",
-                path.display()
-            )));
+        if which::which(&path).is_err() {
+            bail!("GECKODRIVER={} is not an executable file", path.display());
         }
         say(format!(
             "geckodriver: {} (from GECKODRIVER)",
@@ -168,7 +154,8 @@ pub fn ensure_geckodriver(workspace: &Workspace) -> Result<PathBuf> {
         ));
         return Ok(path);
     }
-    let found = find_program("geckodriver", workspace.original_path())
+    let found = workspace
+        .find_on_original_path("geckodriver")
         .into_iter()
         .chain([workspace.tools_bin().join("geckodriver")])
         .find(|candidate| runs(workspace, candidate));
@@ -182,10 +169,10 @@ pub fn ensure_geckodriver(workspace: &Workspace) -> Result<PathBuf> {
     if runs(workspace, &path) {
         Ok(path)
     } else {
-        Err(Error::new(format!(
+        Err(anyhow!(
             "installed geckodriver, but {} does not run",
             path.display()
-        )))
+        ))
     }
 }
 
@@ -193,24 +180,24 @@ pub fn ensure_geckodriver(workspace: &Workspace) -> Result<PathBuf> {
 /// fails, without it.
 fn cargo_install(workspace: &Workspace, krate: &str, version: Option<&str>) -> Result<()> {
     let attempt = |locked: bool| {
-        let mut command = workspace.cargo();
-        command.args(["install", krate]);
-        if let Some(version) = version {
-            command.args(["--version", version]);
-        }
-        if locked {
-            command.arg("--locked");
-        }
+        let version = version.map(|version| ["--version", version]);
+        let locked = locked.then_some("--locked");
+        let root = workspace.tools_root();
         // A target folder of its own, kept: the two installs share dependencies, and an
         // interrupted install resumes.
-        command
+        let build = root.join("build");
+        workspace
+            .cargo()
+            .args(["install", krate])
+            .args(version.iter().flatten())
+            .args(locked)
             .arg("--root")
-            .arg(workspace.tools_root())
+            .arg(&root)
             .arg("--target-dir")
-            .arg(workspace.tools_root().join("build"));
-        run(&mut command)
+            .arg(&build)
+            .run()
     };
-    if attempt(true)?.success() {
+    if attempt(true).is_ok() {
         return Ok(());
     }
     // Seen here: the published lockfile of wasm-bindgen-cli 0.2.130 wants a webpki-roots
@@ -218,12 +205,7 @@ fn cargo_install(workspace: &Workspace, krate: &str, version: Option<&str>) -> R
     say(format!(
         "`cargo install {krate} --locked` failed; retrying without --locked"
     ));
-    let status = attempt(false)?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(Error::new(format!("cannot install {krate} ({status})")))
-    }
+    attempt(false).with_context(|| format!("cannot install {krate}"))
 }
 
 /// The version `wasm-bindgen` at `cli` reports, if `wasm-bindgen-test-runner` next to it
@@ -236,14 +218,42 @@ fn cli_version_in(cli: &Path) -> Option<String> {
 
 /// The second word of what `program --version` prints (`wasm-bindgen 0.2.130`).
 fn reported_version(program: &Path) -> Option<String> {
-    if !is_executable(program) {
-        return None;
+    let shell = xshell::Shell::new().ok()?;
+    let output = shell
+        .cmd(which::which(program).ok()?)
+        .arg("--version")
+        .quiet()
+        .ignore_stderr()
+        .read()
+        .ok()?;
+    version_word(&output).map(str::to_owned)
+}
+
+/// The one version of the `wasm-bindgen` crate the workspace resolves to, from `cargo metadata`.
+///
+/// # Errors
+/// When `cargo metadata` fails, or it resolves to no `wasm-bindgen` or to several versions.
+fn wasm_bindgen_version(workspace: &Workspace) -> Result<String> {
+    let metadata = MetadataCommand::new()
+        .manifest_path(workspace.root().join("Cargo.toml"))
+        .exec()
+        .context("cannot resolve the workspace with `cargo metadata`")?;
+    let mut versions: Vec<String> = metadata
+        .packages
+        .iter()
+        .filter(|package| package.name.as_str() == "wasm-bindgen")
+        .map(|package| package.version.to_string())
+        .collect();
+    versions.sort_unstable();
+    versions.dedup();
+    match versions.as_slice() {
+        [version] => Ok(version.clone()),
+        [] => bail!("the workspace resolves to no wasm-bindgen package"),
+        several => bail!(
+            "the workspace resolves to several wasm-bindgen versions ({}); pin one in Cargo.toml",
+            several.join(", ")
+        ),
     }
-    let captured = capture(std::process::Command::new(program).arg("--version")).ok()?;
-    if !captured.status.success() {
-        return None;
-    }
-    version_word(&captured.stdout).map(str::to_owned)
 }
 
 /// The version in a `name version ...` line.
@@ -253,9 +263,7 @@ fn version_word(output: &str) -> Option<&str> {
 
 /// Whether `program --version` succeeds.
 fn runs(workspace: &Workspace, program: &Path) -> bool {
-    is_executable(program)
-        && process::capture(workspace.command(program).arg("--version"))
-            .is_ok_and(|captured| captured.status.success())
+    which::which(program).is_ok() && succeeds(workspace.cmd(program).arg("--version"))
 }
 
 /// Ensures `redis-server` is on `PATH` (the shared-rooms tests start their own on free ports),
@@ -264,20 +272,18 @@ fn runs(workspace: &Workspace, program: &Path) -> bool {
 /// # Errors
 /// When it is missing and apt cannot install it.
 pub fn ensure_redis_server(workspace: &Workspace) -> Result<()> {
-    if let Some(path) = find_program("redis-server", workspace.path()) {
+    if let Some(path) = workspace.find("redis-server") {
         say(format!("redis-server: {}", path.display()));
         return Ok(());
     }
     say("redis-server: missing, installing Debian's package");
     apt::install(workspace, &["redis-server"])?;
-    match find_program("redis-server", workspace.path()) {
+    match workspace.find("redis-server") {
         Some(path) => {
             say(format!("redis-server: {}", path.display()));
             Ok(())
         }
-        None => Err(Error::new(
-            "installed redis-server, but it is not on PATH".to_owned(),
-        )),
+        None => Err(anyhow!("installed redis-server, but it is not on PATH")),
     }
 }
 

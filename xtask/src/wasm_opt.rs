@@ -5,11 +5,12 @@
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::process::{Command, Stdio};
+
+use anyhow::{Context as _, Result, anyhow, bail};
 
 use crate::apt;
-use crate::error::{Context, Error, Result};
-use crate::process::{capture, find_program, run, say};
+use crate::process::say;
 use crate::workspace::Workspace;
 
 /// The version of npm's `binaryen` package that `size` installs (its `wasm-opt` is a Node build).
@@ -42,7 +43,7 @@ pub const FLAGS: [&str; 7] = [
 
 /// `wasm-opt` on the children's `PATH` (which starts with `<target>/tools/bin`), if any.
 pub fn find(workspace: &Workspace) -> Option<PathBuf> {
-    find_program("wasm-opt", workspace.path())
+    workspace.find("wasm-opt")
 }
 
 /// Finds a working `wasm-opt` ([`find`], else npm's `binaryen` under `<target>/tools/binaryen`),
@@ -82,9 +83,7 @@ pub fn ensure(workspace: &Workspace) -> Result<WasmOpt> {
     apt::install(workspace, &["binaryen"])?;
     find(workspace)
         .and_then(|program| working(workspace, program))
-        .ok_or_else(|| {
-            Error::new("installed Debian's binaryen, but no wasm-opt that runs is on PATH")
-        })
+        .ok_or_else(|| anyhow!("installed Debian's binaryen, but no wasm-opt that runs is on PATH"))
 }
 
 /// Where npm installs the `binaryen` package: `<target>/tools/binaryen`.
@@ -105,34 +104,31 @@ fn npm_major() -> Option<u32> {
 /// `npm install binaryen@NPM_VERSION` into [`npm_prefix`], after installing `nodejs` and `npm`
 /// with apt-get if `npm` is missing.
 fn install_npm_package(workspace: &Workspace) -> Result<()> {
-    if find_program("npm", workspace.path()).is_none() {
+    if workspace.find("npm").is_none() {
         say("npm: missing, installing nodejs and npm with apt-get");
         apt::install(workspace, &["nodejs", "npm"])?;
     }
     // npm reports on stdout; keep stdout for the results.
-    let status = run(workspace
-        .command("npm")
+    let cmd = workspace
+        .cmd("npm")
         .args(["install", "--no-audit", "--no-fund", "--prefix"])
         .arg(npm_prefix(workspace))
-        .arg(format!("binaryen@{NPM_VERSION}"))
-        .stdout(Stdio::from(io::stderr())))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(Error::new(format!(
-            "`npm install binaryen@{NPM_VERSION}` failed ({status})"
-        )))
+        .arg(format!("binaryen@{NPM_VERSION}"));
+    eprintln!("$ {cmd}");
+    let status = Command::from(cmd)
+        .stdout(Stdio::from(io::stderr()))
+        .status()
+        .context("cannot run npm")?;
+    if !status.success() {
+        bail!("`npm install binaryen@{NPM_VERSION}` failed ({status})");
     }
+    Ok(())
 }
 
 /// `program` with what its `--version` prints, if it runs.
 fn working(workspace: &Workspace, program: PathBuf) -> Option<WasmOpt> {
-    let captured = capture(workspace.command(&program).arg("--version")).ok()?;
-    let version = captured.stdout.trim();
-    (captured.status.success() && !version.is_empty()).then(|| WasmOpt {
-        version: version.to_owned(),
-        program,
-    })
+    let version = crate::process::version_of(workspace.cmd(&program).arg("--version")).ok()?;
+    Some(WasmOpt { version, program })
 }
 
 /// The binaryen version in a `wasm-opt --version` line: 132 in
@@ -164,7 +160,7 @@ pub fn optimize(workspace: &Workspace, wasm_opt: &Path, files: &[PathBuf]) -> Re
 /// and after. Returns `false`, with `file` unchanged, when `wasm-opt` fails.
 ///
 /// # Errors
-/// When `wasm-opt` cannot be started or the file cannot be read or replaced.
+/// When the file cannot be read or replaced.
 pub fn optimize_file(
     workspace: &Workspace,
     wasm_opt: &Path,
@@ -173,18 +169,20 @@ pub fn optimize_file(
 ) -> Result<bool> {
     let before = size(file)?;
     let optimized = file.with_extension("opt.wasm");
-    let status = run(workspace
-        .command(wasm_opt)
+    let ran = workspace
+        .cmd(wasm_opt)
         .args(FLAGS)
         .args(extra)
         .arg(file)
         .arg("-o")
-        .arg(&optimized))?;
-    if !status.success() {
+        .arg(&optimized)
+        .run();
+    if let Err(error) = ran {
+        say(error.to_string());
         let _ = fs::remove_file(&optimized);
         return Ok(false);
     }
-    fs::rename(&optimized, file).context(|| format!("cannot replace {}", file.display()))?;
+    fs::rename(&optimized, file).with_context(|| format!("cannot replace {}", file.display()))?;
     let after = size(file)?;
     say(format!(
         "wasm-opt: {}: {before} -> {after} bytes ({})",
@@ -197,7 +195,7 @@ pub fn optimize_file(
 /// The size of `file` in bytes.
 fn size(file: &Path) -> Result<u64> {
     Ok(fs::metadata(file)
-        .context(|| format!("cannot read {}", file.display()))?
+        .with_context(|| format!("cannot read {}", file.display()))?
         .len())
 }
 

@@ -1,46 +1,49 @@
-//! Where things are: the repository, its target folder, the installed tools, and the `PATH`
-//! every child process gets.
+//! Where things are: the repository, its target folder, the installed tools, and the shell
+//! (folder and `PATH`) every child process runs in.
 
 use std::env;
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use crate::error::{Context, Error, Result};
+use anyhow::{Context as _, Result};
+use cargo_metadata::MetadataCommand;
+use xshell::{Cmd, Shell};
 
 /// The duplex-ws repository as seen by xtask.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Workspace {
     root: PathBuf,
     target: PathBuf,
     original_path: OsString,
     prepended: Vec<PathBuf>,
     path: OsString,
+    shell: Shell,
 }
 
 impl Workspace {
-    /// The workspace that contains this xtask, with `<target>/tools/bin` in front of `PATH`.
+    /// The workspace that contains this xtask, as `cargo metadata` describes it, with
+    /// `<target>/tools/bin` in front of `PATH`.
     ///
     /// # Errors
-    /// When the xtask folder has no parent or `PATH` cannot be rebuilt.
+    /// When `cargo metadata` fails or `PATH` cannot be rebuilt.
     pub fn locate() -> Result<Self> {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .parent()
-            .ok_or_else(|| Error::new("xtask is not inside a workspace folder"))?
-            .to_path_buf();
-        let target = match env::var_os("CARGO_TARGET_DIR") {
-            Some(dir) => env::current_dir()
-                .context(|| "cannot read the current folder".to_owned())?
-                .join(dir),
-            None => root.join("target"),
-        };
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
+        let metadata = MetadataCommand::new()
+            .manifest_path(&manifest)
+            .no_deps()
+            .exec()
+            .context("cannot read the workspace with `cargo metadata`")?;
+        let shell = Shell::new().context("cannot read the current folder")?;
+        let root = PathBuf::from(metadata.workspace_root);
+        shell.change_dir(&root);
         let original_path = env::var_os("PATH").unwrap_or_default();
         let mut workspace = Self {
             root,
-            target,
+            target: metadata.target_directory.into(),
             path: original_path.clone(),
             original_path,
             prepended: Vec::new(),
+            shell,
         };
         workspace.prepend_path(&workspace.tools_bin())?;
         Ok(workspace)
@@ -76,14 +79,14 @@ impl Workspace {
         self.root.join("e2e").join("Cargo.toml").is_file()
     }
 
-    /// `PATH` as xtask itself received it.
-    pub fn original_path(&self) -> &OsStr {
-        &self.original_path
+    /// The program `name` on the children's `PATH`.
+    pub fn find(&self, name: &str) -> Option<PathBuf> {
+        which::which_in(name, Some(&self.path), &self.root).ok()
     }
 
-    /// `PATH` as the child processes get it.
-    pub fn path(&self) -> &OsStr {
-        &self.path
+    /// The program `name` on `PATH` as xtask itself received it.
+    pub fn find_on_original_path(&self, name: &str) -> Option<PathBuf> {
+        which::which_in(name, Some(&self.original_path), &self.root).ok()
     }
 
     /// The folders xtask puts in front of `PATH` for its children, in `PATH` order.
@@ -100,21 +103,21 @@ impl Workspace {
         prepended.extend(self.prepended.iter().filter(|entry| *entry != dir).cloned());
         let rest = env::split_paths(&self.original_path).filter(|entry| !prepended.contains(entry));
         self.path = env::join_paths(prepended.iter().cloned().chain(rest))
-            .context(|| format!("cannot put {} on PATH", dir.display()))?;
+            .with_context(|| format!("cannot put {} on PATH", dir.display()))?;
         self.prepended = prepended;
+        self.shell.set_var("PATH", &self.path);
         Ok(())
     }
 
-    /// `program` run from the repository root with the children's `PATH`.
-    pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
-        let mut command = Command::new(program);
-        command.current_dir(&self.root).env("PATH", &self.path);
-        command
+    /// `program` run from the repository root with the children's `PATH`; echoed as
+    /// `$ program args` when run, unless made quiet.
+    pub fn cmd(&self, program: impl AsRef<Path>) -> Cmd<'_> {
+        self.shell.cmd(program)
     }
 
-    /// The cargo that runs xtask (`$CARGO`, else `cargo`), as [`Workspace::command`].
-    pub fn cargo(&self) -> Command {
-        self.command(env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo")))
+    /// The cargo that runs xtask (`$CARGO`, else `cargo`), as [`Workspace::cmd`].
+    pub fn cargo(&self) -> Cmd<'_> {
+        self.cmd(env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo")))
     }
 }
 

@@ -1,21 +1,29 @@
 //! The real `duplex-relay` binary as a child process: started on a free port with a data
-//! folder, read for its first stdout line, and stopped with SIGTERM or SIGKILL.
+//! folder, read for its first stdout line, and stopped with SIGTERM or SIGKILL. Its log goes to
+//! `target/relay-logs/<test binary>-<pid>-<n>.log`, whose tail is printed if the test fails.
 
+use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use super::LIMIT;
 
 pub const BINARY: &str = env!("CARGO_BIN_EXE_duplex-relay");
 
+/// The lines of a relay's log printed when a test fails.
+const TAIL_LINES: usize = 40;
+
 /// A running relay binary; killed when dropped.
 #[derive(Debug)]
 pub struct RelayProcess {
     child: Child,
     pub addr: SocketAddr,
+    /// Where its stderr (its log) goes.
+    pub log: PathBuf,
 }
 
 impl RelayProcess {
@@ -30,9 +38,12 @@ impl RelayProcess {
     }
 
     fn spawn(mut command: Command) -> Self {
+        let log = log_path();
+        let file = File::create(&log).expect("create the relay's log file");
         let mut child = command
+            .env("RUST_LOG", "duplex_relay=debug")
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(file)
             .spawn()
             .expect("start the relay");
         let stdout = child.stdout.take().expect("stdout");
@@ -45,7 +56,7 @@ impl RelayProcess {
             .strip_prefix("http://")
             .and_then(|addr| addr.parse().ok())
             .unwrap_or_else(|| panic!("the first line should be the URL, got {line:?}"));
-        Self { child, addr }
+        Self { child, addr, log }
     }
 
     /// `kill -9`: the relay gets no chance to finish anything.
@@ -74,7 +85,43 @@ impl Drop for RelayProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if std::thread::panicking() {
+            print_tail(&self.log);
+        }
     }
+}
+
+/// `target/relay-logs/<test binary>-<pid>-<n>.log`, its folder created.
+fn log_path() -> PathBuf {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    // Cargo's temporary folder for integration tests is `target/tmp`.
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("CARGO_TARGET_TMPDIR is inside the target folder");
+    let folder = target.join("relay-logs");
+    std::fs::create_dir_all(&folder).expect("create target/relay-logs");
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let stem = exe
+        .file_stem()
+        .and_then(|stem| stem.to_str())
+        .unwrap_or("test");
+    // Test binaries are named `<test>-<hash>`.
+    let test = stem.rsplit_once('-').map_or(stem, |(test, _)| test);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    folder.join(format!("{test}-{}-{n}.log", std::process::id()))
+}
+
+/// Prints `log`'s path and its last [`TAIL_LINES`] lines to stderr.
+fn print_tail(log: &Path) {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    let tail = &lines[lines.len().saturating_sub(TAIL_LINES)..];
+    eprintln!(
+        "--- the relay's log, {} (last {} lines):\n{}\n---",
+        log.display(),
+        tail.len(),
+        tail.join("\n")
+    );
 }
 
 /// Runs the binary with `--data data` and `args` until it exits (it should fail at start).

@@ -1,18 +1,20 @@
-//! `cargo xtask bench`: the benchmark page (`bench/`, its Rust in `examples/bench/`) built in
-//! release mode, a release relay with `--test-endpoints` on 127.0.0.1, and the e2e crate's
-//! `bench` runner driving the page once per browser. Each browser's tables go into
-//! `target/bench/<browser>.md`, and all of them into the Speed and churn section of
-//! `BENCHMARKS.md`.
+//! `cargo xtask bench`: the benchmark page (the bench crate's `bench/index.html`, its Rust in
+//! `bench/page/`) built in release mode, a release relay with `--test-endpoints` on 127.0.0.1,
+//! and the bench crate's `bench` runner driving the page once per browser. Each browser's
+//! tables go into `target/bench/<browser>.md`, and all of them into the Speed and churn section
+//! of `BENCHMARKS.md`.
 
 use std::fs;
 use std::io;
 use std::path::Path;
 
+use anyhow::{Context as _, Result, anyhow};
+use clap::Args;
+
 use crate::benchmarks;
 use crate::browsers::{self, Browser};
-use crate::error::{Context, Error, Result};
 use crate::page;
-use crate::process::{heading, run, say, version_of};
+use crate::process::{heading, say, version_of};
 use crate::relay::{self, Output, Relay};
 use crate::tasks::throughput;
 use crate::tools;
@@ -25,21 +27,14 @@ pub const COMMAND: &str = "cargo xtask bench";
 pub const OUT: &str = "bench";
 
 /// The options of `cargo xtask bench`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Args)]
 pub struct Options {
-    /// The browsers to measure in, in this order.
-    pub browsers: Vec<Browser>,
+    /// Measure in this browser only.
+    #[arg(long, value_enum, value_name = "BROWSER")]
+    pub browser: Option<Browser>,
     /// Measure the rooms' throughput only, not the page.
+    #[arg(long = "rooms")]
     pub rooms_only: bool,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Self {
-            browsers: Browser::ALL.to_vec(),
-            rooms_only: false,
-        }
-    }
 }
 
 /// Builds everything, runs the benchmark in each browser and writes `BENCHMARKS.md`; `Ok(false)`
@@ -60,25 +55,21 @@ pub fn run_all(workspace: &mut Workspace, options: &Options) -> Result<bool> {
 fn run_page(workspace: &mut Workspace, options: &Options) -> Result<bool> {
     heading("tools");
     let wasm_bindgen = tools::ensure_wasm_tools(workspace)?;
-    let ready = browsers::ensure(workspace, &options.browsers)?;
+    let ready = browsers::ensure(workspace, &browsers::selected(options.browser))?;
     let versions = Versions {
-        rustc: version_of(workspace.command("rustc").arg("-V"))?,
-        wasm_bindgen: version_of(workspace.command(&wasm_bindgen.cli).arg("--version"))?,
+        rustc: version_of(workspace.cmd("rustc").arg("-V"))?,
+        wasm_bindgen: version_of(workspace.cmd(&wasm_bindgen.cli).arg("--version"))?,
     };
 
     heading("benchmark page (release)");
     page::build_bench(workspace, &wasm_bindgen, Profile::Release)?;
 
     heading("runner");
-    let status =
-        run(workspace
-            .cargo()
-            .args(["build", "--package", "duplex-e2e", "--bin", "bench"]))?;
-    if !status.success() {
-        return Err(Error::new(format!(
-            "building the bench runner failed ({status})"
-        )));
-    }
+    workspace
+        .cargo()
+        .args(["build", "--package", "duplex-bench", "--bin", "bench"])
+        .run()
+        .context("building the bench runner")?;
     let runner = workspace
         .target()
         .join(Profile::Dev.dir())
@@ -86,10 +77,10 @@ fn run_page(workspace: &mut Workspace, options: &Options) -> Result<bool> {
 
     heading("relay (release)");
     let out = workspace.target().join(OUT);
-    fs::create_dir_all(&out).context(|| format!("cannot create {}", out.display()))?;
+    fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
     let program = relay::build(workspace, Profile::Release)?;
-    let mut command = workspace.command(&program);
-    command
+    let command = workspace
+        .cmd(&program)
         .args(["--addr", "127.0.0.1:0", "--root"])
         .arg(workspace.root())
         .arg("--data")
@@ -105,15 +96,16 @@ fn run_page(workspace: &mut Workspace, options: &Options) -> Result<bool> {
         heading(&format!("bench: {browser}"));
         let file = out.join(format!("{browser}.md"));
         remove(&file)?;
-        let mut command = workspace.command(&runner);
-        command
+        let command = workspace
+            .cmd(&runner)
             .args(["--base-url", relay.url(), "--out"])
             .arg(&file)
             .env("DUPLEX_E2E_BROWSER", browser.name())
             .env("DUPLEX_E2E_ROOT", workspace.root());
-        ready.select_driver(&mut command);
-        let status = run(&mut command)?;
-        succeeded &= status.success();
+        if let Err(error) = ready.select_driver(command).run() {
+            say(format!("{browser}: {error}"));
+            succeeded = false;
+        }
         match fs::read_to_string(&file) {
             Ok(section) => sections.push(section),
             Err(error) => {
@@ -153,7 +145,7 @@ pub fn render(versions: &Versions, sections: &[String]) -> String {
     let cores = std::thread::available_parallelism().map_or(0, usize::from);
     let mut text = format!(
         "Measured with `{COMMAND}` on {cores} cores: {}, {}. The page (`bench/index.html`, its Rust in \
-         `examples/bench/`) is a release build (the workspace profile: opt-level \"z\", LTO, one \
+         `bench/page/`) is a release build (the workspace profile: opt-level \"z\", LTO, one \
          codegen unit) through `wasm-bindgen --target web`, without wasm-opt; the relay is a \
          release build of duplex-relay on 127.0.0.1, serving `/echo` and `/test/flood`.\n\n\
          Four clients do the same thing in the same page: the browser's `WebSocket` from plain \
@@ -180,10 +172,7 @@ fn remove(file: &Path) -> Result<()> {
     match fs::remove_file(file) {
         Ok(()) => Ok(()),
         Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(error) => Err(Error::new(format!(
-            "cannot remove {}: {error}",
-            file.display()
-        ))),
+        Err(error) => Err(anyhow!("cannot remove {}: {error}", file.display())),
     }
 }
 

@@ -2,7 +2,9 @@
 //! release mode, then serve them in the foreground: one relay on SQLite, or with `--redis URL`
 //! two relays sharing their rooms through that Redis.
 
-use crate::error::Result;
+use anyhow::Result;
+use clap::Args;
+
 use crate::page;
 use crate::process::{heading, say};
 use crate::relay::{self, Output, Relay};
@@ -10,21 +12,15 @@ use crate::tools;
 use crate::workspace::{Profile, Workspace};
 
 /// The options of `cargo xtask demo`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
 pub struct Options {
-    /// The address the relay listens on.
+    /// Listen address (port 0 picks a free port).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     pub addr: String,
-    /// A Redis server: two relays share their rooms through it (the second on a free port).
+    /// Run two relays sharing their rooms through the Redis at URL (e.g.
+    /// redis://127.0.0.1:6379); the second listens on a free port.
+    #[arg(long, value_name = "URL")]
     pub redis: Option<String>,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Self {
-            addr: "127.0.0.1:8080".to_owned(),
-            redis: None,
-        }
-    }
 }
 
 /// Builds, then serves until the relay exits (Ctrl-C); `Ok(false)` if it exits with an error.
@@ -44,13 +40,12 @@ pub fn run(workspace: &mut Workspace, options: &Options) -> Result<bool> {
     heading("relay");
     let program = relay::build(workspace, Profile::Release)?;
     let start = |addr: &str| {
-        let mut command = workspace.command(&program);
-        command
+        let redis = options.redis.as_deref().map(|url| ["--redis", url]);
+        let command = workspace
+            .cmd(&program)
             .args(["--addr", addr, "--root"])
-            .arg(workspace.root());
-        if let Some(url) = &options.redis {
-            command.args(["--redis", url]);
-        }
+            .arg(workspace.root())
+            .args(redis.iter().flatten());
         Relay::start(command, &Output::Terminal)
     };
     let relay = start(&options.addr)?;

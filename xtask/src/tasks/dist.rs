@@ -5,7 +5,6 @@
 use std::env;
 use std::path::PathBuf;
 
-use crate::error::{Context, Result};
 use crate::outdir;
 use crate::page::{self, PAGES};
 use crate::process::{heading, say};
@@ -14,16 +13,27 @@ use crate::statics::{self, PKG, WWW};
 use crate::tools;
 use crate::wasm_opt;
 use crate::workspace::{Profile, Workspace};
+use anyhow::{Context as _, Result};
 
 /// The output folder when `--out` is not given, relative to the repository root.
 pub const DEFAULT_OUT: &str = "dist";
 
 /// The options of `cargo xtask dist`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
 pub struct Options {
-    /// The output folder, relative to the current folder; `None` for [`DEFAULT_OUT`] in the
-    /// repository.
+    /// Output folder (default dist/ in the repository; not the repository, one of its parents
+    /// or www/).
+    #[arg(long, value_name = "DIR", value_parser = non_empty)]
     pub out: Option<PathBuf>,
+}
+
+/// A `--out` value: any path but the empty one.
+fn non_empty(value: &str) -> Result<PathBuf, &'static str> {
+    if value.is_empty() {
+        Err("the output folder must not be empty")
+    } else {
+        Ok(PathBuf::from(value))
+    }
 }
 
 /// Writes the output folder and prints its sizes.
@@ -34,7 +44,7 @@ pub struct Options {
 pub fn run(workspace: &mut Workspace, options: &Options) -> Result<bool> {
     let out = outdir::resolve(&match &options.out {
         Some(dir) => env::current_dir()
-            .context(|| "cannot read the current folder".to_owned())?
+            .with_context(|| "cannot read the current folder".to_owned())?
             .join(dir),
         None => workspace.root().join(DEFAULT_OUT),
     });

@@ -1,7 +1,8 @@
 //! `cargo xtask setup`: install the tools and browsers, and show how to use them by hand.
 
+use anyhow::Result;
+
 use crate::browsers::{self, Browser};
-use crate::error::Result;
 use crate::process::heading;
 use crate::tools;
 use crate::workspace::Workspace;

@@ -9,7 +9,6 @@ use std::fs;
 use std::io;
 
 use crate::benchmarks;
-use crate::error::{Context, Error, Result};
 use crate::page;
 use crate::page::{Example, PAGES_PACKAGE};
 use crate::process::{heading, say, version_of};
@@ -17,6 +16,7 @@ use crate::sizes::{self, Size};
 use crate::tools::{self, WASM_TARGET};
 use crate::wasm_opt::{self, FLAGS, STRIP_FLAGS};
 use crate::workspace::{Profile, Workspace};
+use anyhow::{Context as _, Result, bail};
 
 /// The command, as the report shows it.
 pub const COMMAND: &str = "cargo xtask size";
@@ -156,8 +156,8 @@ pub fn run(workspace: &mut Workspace) -> Result<bool> {
     let wasm_bindgen = tools::ensure_wasm_tools(workspace)?;
     let wasm_opt = wasm_opt::ensure(workspace)?;
     let toolchain = Toolchain {
-        rustc: version_of(workspace.command("rustc").arg("-V"))?,
-        wasm_bindgen: version_of(workspace.command(&wasm_bindgen.cli).arg("--version"))?,
+        rustc: version_of(workspace.cmd("rustc").arg("-V"))?,
+        wasm_bindgen: version_of(workspace.cmd(&wasm_bindgen.cli).arg("--version"))?,
         wasm_opt: wasm_opt.version.clone(),
     };
 
@@ -166,10 +166,7 @@ pub fn run(workspace: &mut Workspace) -> Result<bool> {
         Ok(()) => {}
         Err(error) if error.kind() == io::ErrorKind::NotFound => {}
         Err(error) => {
-            return Err(Error::new(format!(
-                "cannot remove {}: {error}",
-                out.display()
-            )));
+            bail!("cannot remove {}: {error}", out.display());
         }
     }
     let mut measured = Vec::new();
@@ -177,7 +174,7 @@ pub fn run(workspace: &mut Workspace) -> Result<bool> {
         heading(&format!("{} ({})", variant.name, variant.label));
         let built = variant.example.compile(workspace, Profile::Release)?;
         let dir = out.join(variant.name);
-        fs::create_dir_all(&dir).context(|| format!("cannot create {}", dir.display()))?;
+        fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
         page::bindgen(
             workspace,
             &wasm_bindgen,
@@ -188,10 +185,10 @@ pub fn run(workspace: &mut Workspace) -> Result<bool> {
         )?;
         let wasm = dir.join(variant.wasm_file());
         if !wasm_opt::optimize_file(workspace, &wasm_opt.program, &wasm, &STRIP_FLAGS)? {
-            return Err(Error::new(format!(
+            bail!(
                 "wasm-opt failed on {}; the sizes would not compare like for like",
                 wasm.display()
-            )));
+            );
         }
         measured.push(Measured {
             variant,
@@ -204,7 +201,7 @@ pub fn run(workspace: &mut Workspace) -> Result<bool> {
     heading("sizes");
     print!("{report}");
     let copy = out.join("size.md");
-    fs::write(&copy, &report).context(|| format!("cannot write {}", copy.display()))?;
+    fs::write(&copy, &report).with_context(|| format!("cannot write {}", copy.display()))?;
     let path = benchmarks::write(workspace, benchmarks::SIZE, &report)?;
     say(format!(
         "wrote the Size section of {} and {}",

@@ -2,13 +2,16 @@
 //! summary.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Instant;
 
+use anyhow::Result;
+use clap::Args;
+use xshell::Cmd;
+
 use crate::browsers::{self, Browser, Ready};
-use crate::error::Result;
+use crate::package;
 use crate::page;
-use crate::process::{heading, run, say};
+use crate::process::{heading, say};
 use crate::relay::{self, Output, Relay};
 use crate::report::{Report, SuiteState};
 use crate::suite::{self, Outcome};
@@ -16,28 +19,21 @@ use crate::tools::{self, WASM_TARGET};
 use crate::workspace::{Profile, Workspace};
 
 /// The options of `cargo xtask test`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Args)]
 pub struct Options {
-    /// The browsers the browser and e2e suites run in.
-    pub browsers: Vec<Browser>,
-    /// Skip `cargo fmt`, `cargo clippy` and the rustdoc check.
+    /// Run the browser and e2e suites in this browser only.
+    #[arg(long, value_enum, value_name = "BROWSER")]
+    pub browser: Option<Browser>,
+    /// Skip cargo fmt, cargo clippy and the rustdoc check.
+    #[arg(long)]
     pub skip_checks: bool,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Self {
-            browsers: Browser::ALL.to_vec(),
-            skip_checks: false,
-        }
-    }
 }
 
 /// How long one wasm test binary may run in the browser (the runner's default is 20 s).
 const BROWSER_TEST_TIMEOUT_SECS: &str = "300";
 
 /// The checks, as cargo arguments.
-const CHECKS: [&[&str]; 6] = [
+const CHECKS: [&[&str]; 7] = [
     &["fmt", "--all", "--", "--check"],
     &[
         "clippy",
@@ -71,6 +67,18 @@ const CHECKS: [&[&str]; 6] = [
         "--target",
         WASM_TARGET,
         "--lib",
+        "--examples",
+        "--",
+        "-D",
+        "warnings",
+    ],
+    // The benchmark page (bench/page/), as the browser runs it: natively it is empty.
+    &[
+        "clippy",
+        "--package",
+        "duplex-bench",
+        "--target",
+        WASM_TARGET,
         "--examples",
         "--",
         "-D",
@@ -116,7 +124,7 @@ pub fn run_all(workspace: &mut Workspace, options: &Options) -> Result<bool> {
     if !options.skip_checks {
         tools::ensure_lint_tools(workspace)?;
     }
-    let ready = browsers::ensure(workspace, &selected(&options.browsers))?;
+    let ready = browsers::ensure(workspace, &browsers::selected(options.browser))?;
     tools::ensure_redis_server(workspace)?;
     report.timing("tools", started.elapsed());
 
@@ -131,12 +139,25 @@ pub fn run_all(workspace: &mut Workspace, options: &Options) -> Result<bool> {
 
     heading("native tests");
     let started = Instant::now();
-    let mut native = workspace.cargo();
-    native.args(["test", "--workspace", "--all-features", "--no-fail-fast"]);
-    if workspace.has_e2e() {
-        native.args(["--exclude", "duplex-e2e"]);
-    }
-    report.suite("native", SuiteState::Ran(suite::run(&mut native)));
+    // The crates whose integration tests drive browsers: their unit tests run here, the rest
+    // with the end-to-end tests.
+    let e2e = workspace.has_e2e().then_some(["--exclude", "duplex-e2e"]);
+    let native = workspace
+        .cargo()
+        .args(["test", "--workspace", "--all-features", "--no-fail-fast"])
+        .args(["--exclude", "duplex-bench"])
+        .args(e2e.iter().flatten());
+    let mut outcome = suite::run(native);
+    let bench_units = workspace.cargo().args([
+        "test",
+        "--package",
+        "duplex-bench",
+        "--lib",
+        "--bins",
+        "--no-fail-fast",
+    ]);
+    outcome.absorb(suite::run(bench_units));
+    report.suite("native", SuiteState::Ran(outcome));
     report.timing("native", started.elapsed());
 
     run_browser_suites(workspace, &ready, &mut report);
@@ -167,28 +188,23 @@ pub fn run_all(workspace: &mut Workspace, options: &Options) -> Result<bool> {
     Ok(report.succeeded())
 }
 
-/// `browsers` in the order the suites run.
-fn selected(browsers: &[Browser]) -> Vec<Browser> {
-    Browser::ALL
-        .into_iter()
-        .filter(|browser| browsers.contains(browser))
-        .collect()
-}
-
 /// Runs each check; a failure is recorded and the run goes on.
 fn run_checks(workspace: &Workspace, report: &mut Report) {
     for args in CHECKS {
         let name = format!("cargo {}", args.join(" "));
-        match run(workspace.cargo().args(args)) {
-            Ok(status) if status.success() => {}
-            Ok(status) => {
-                say(format!("check failed: {name} ({status})"));
-                report.check_failed(name);
-            }
-            Err(error) => {
-                say(format!("check failed: {error}"));
-                report.check_failed(format!("{name} ({error})"));
-            }
+        if let Err(error) = workspace.cargo().args(args).run() {
+            say(format!("check failed: {error}"));
+            report.check_failed(name);
+        }
+    }
+    let package_checks: [(&str, package::Check); 2] = [
+        ("the duplex-ws package", package::check_publish),
+        ("the README's quickstart", package::check_readme),
+    ];
+    for (name, check) in package_checks {
+        if let Err(error) = check(workspace) {
+            say(format!("check failed: {error:#}"));
+            report.check_failed(format!("{name}: {error:#}"));
         }
     }
 }
@@ -199,8 +215,8 @@ fn run_browser_suites(workspace: &Workspace, ready: &[Ready], report: &mut Repor
     heading("relay");
     let started = Instant::now();
     let relay = relay::build(workspace, Profile::Dev).and_then(|program| {
-        let mut command = workspace.command(&program);
-        command
+        let command = workspace
+            .cmd(&program)
             .args(["--addr", "127.0.0.1:0", "--root"])
             .arg(workspace.root())
             .arg("--data")
@@ -228,7 +244,7 @@ fn run_browser_suites(workspace: &Workspace, ready: &[Ready], report: &mut Repor
         heading(&format!("browser tests: {browser}"));
         let started = Instant::now();
         let outcome = match &relay {
-            Ok(relay) => suite::run(&mut browser_tests(workspace, ready, relay.url())),
+            Ok(relay) => suite::run(browser_tests(workspace, ready, relay.url())),
             Err(error) => Outcome::not_run(format!("no relay to test against: {error}")),
         };
         report.suite(browser.name(), SuiteState::Ran(outcome));
@@ -237,31 +253,46 @@ fn run_browser_suites(workspace: &Workspace, ready: &[Ready], report: &mut Repor
 }
 
 /// `cargo test --target wasm32-unknown-unknown --test '*'` in `ready`'s browser.
-fn browser_tests(workspace: &Workspace, ready: &Ready, relay_url: &str) -> Command {
-    let mut command = workspace.cargo();
+fn browser_tests<'a>(workspace: &'a Workspace, ready: &Ready, relay_url: &str) -> Cmd<'a> {
     // No --quiet: cargo would hand it on to wasm-bindgen-test-runner, which rejects it.
-    command
+    let command = workspace
+        .cargo()
         .args(["test", "--package", "duplex-ws", "--target", WASM_TARGET])
         .args(["--test", "*", "--all-features", "--no-fail-fast"])
         .env("DUPLEX_TEST_RELAY", relay_url)
         .env("WASM_BINDGEN_TEST_TIMEOUT", BROWSER_TEST_TIMEOUT_SECS);
-    ready.select_driver(&mut command);
-    command
+    ready.select_driver(command)
 }
 
-/// Runs the e2e crate once per ready browser and adds the runs up; `relay` is the binary the
-/// shared-rooms test kills.
+/// The end-to-end suites, as cargo arguments: the e2e crate, then the benchmark page's smoke
+/// test, which a plain `cargo test` (the native suite) lists as ignored since it needs a browser.
+const E2E_SUITES: [&[&str]; 2] = [
+    &["test", "--package", "duplex-e2e", "--no-fail-fast"],
+    &[
+        "test",
+        "--package",
+        "duplex-bench",
+        "--test",
+        "page",
+        "--no-fail-fast",
+    ],
+];
+
+/// Runs the end-to-end suites once per ready browser, each with the same environment, and adds
+/// the runs up; `relay` is the binary the shared-rooms test kills.
 fn run_e2e(workspace: &Workspace, ready: &[Ready], relay: &Path) -> Outcome {
     let mut total = Outcome::default();
     for ready in ready {
-        let mut command = workspace.cargo();
-        command
-            .args(["test", "--package", "duplex-e2e", "--no-fail-fast"])
-            .env("DUPLEX_E2E_BROWSER", ready.browser.name())
-            .env("DUPLEX_E2E_ROOT", workspace.root())
-            .env("DUPLEX_RELAY_BIN", relay);
-        ready.select_driver(&mut command);
-        total.absorb(suite::run(&mut command).labelled(ready.browser.name()));
+        for args in E2E_SUITES {
+            let command = workspace
+                .cargo()
+                .args(args)
+                .env("DUPLEX_E2E_BROWSER", ready.browser.name())
+                .env("DUPLEX_E2E_ROOT", workspace.root())
+                .env("DUPLEX_RELAY_BIN", relay);
+            let outcome = suite::run(ready.select_driver(command));
+            total.absorb(outcome.labelled(ready.browser.name()));
+        }
     }
     total
 }

@@ -5,12 +5,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::ws::close_code;
 use redis::RedisResult;
 use redis::aio::ConnectionManager;
 
 use super::scripts::Scripts;
 use super::wire::{HEARTBEAT_PREFIX, Keys};
-use crate::protocol::{CLOSE_INTERNAL_ERROR, REASON_STORE_LOST};
+use crate::protocol::REASON_STORE_LOST;
 use crate::rooms::Rooms;
 
 const EVERY: Duration = Duration::from_secs(1);
@@ -47,7 +48,7 @@ pub(super) async fn run(
             Ok(true) => {}
             Ok(false) => {
                 tracing::warn!("this relay's heartbeat had expired: closing its chat connections");
-                rooms.kick_all(CLOSE_INTERNAL_ERROR, REASON_STORE_LOST);
+                rooms.kick_all(close_code::ERROR, REASON_STORE_LOST);
             }
             Err(error) => {
                 tracing::warn!(%error, "heartbeat to Redis failed");

@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::ws::close_code;
 use futures_util::StreamExt;
 use redis::Client;
 use redis::aio::{ConnectionManager, PubSub, PubSubSink, PubSubStream};
@@ -14,7 +15,7 @@ use tokio::sync::Mutex;
 
 use super::wire::{self, Published};
 use super::{COMMAND_TIMEOUT, heartbeat, unreachable};
-use crate::protocol::{CLOSE_INTERNAL_ERROR, CLOSE_REPLACED, REASON_REPLACED, REASON_STORE_LOST};
+use crate::protocol::{CLOSE_REPLACED, REASON_REPLACED, REASON_STORE_LOST};
 use crate::rooms::Rooms;
 use crate::store::StoreError;
 
@@ -112,7 +113,7 @@ pub(super) async fn run(
         if let Some(connected) = stream.take() {
             dispatch(connected, &rooms, &relay).await;
             channels.set_sink(None).await;
-            rooms.kick_all(CLOSE_INTERNAL_ERROR, REASON_STORE_LOST);
+            rooms.kick_all(close_code::ERROR, REASON_STORE_LOST);
             tracing::warn!("subscription connection to Redis lost: closed every chat connection");
             delay = Duration::from_millis(100);
         }

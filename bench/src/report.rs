@@ -2,9 +2,9 @@
 
 use std::fmt::Write as _;
 
-use super::measure::{BrowserResults, CaseResult, ChurnResult, thousands};
-use super::plan::{Client, Scenario};
-use super::stats::{self, Ratio, Summary};
+use crate::measure::{BrowserResults, CaseResult, ChurnResult, thousands};
+use crate::plan::{Client, Scenario};
+use crate::stats::{self, Ratio, Summary};
 
 /// The clients compared with raw JavaScript and with gloo-net: duplex-ws's two APIs.
 const OURS: [Client; 2] = [Client::Callback, Client::Stream];
@@ -26,8 +26,8 @@ pub fn render(results: &BrowserResults) -> String {
             "no"
         },
         round_to(info.timer_step_ms * 1000.0, 1),
-        super::plan::ROUNDS,
-        super::plan::WARM_UP_ROUNDS,
+        crate::plan::ROUNDS,
+        crate::plan::WARM_UP_ROUNDS,
     );
     table(
         &mut out,
@@ -251,9 +251,9 @@ mod tests {
     use std::collections::HashMap;
 
     use super::*;
-    use crate::bench::page::{Counters, PageInfo};
-    use crate::bench::plan::Case;
-    use crate::bench::stats::Sample;
+    use crate::page::{Counters, PageInfo};
+    use crate::plan::Case;
+    use crate::stats::Sample;
 
     fn results() -> BrowserResults {
         let case = Case {

@@ -1,6 +1,6 @@
 //! Medians and percentiles of the runs, and what a cell of the tables shows.
 
-use super::plan::{Case, Scenario};
+use crate::plan::{Case, Scenario};
 
 /// What one run returned.
 #[derive(Debug, Clone, PartialEq)]

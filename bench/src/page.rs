@@ -8,21 +8,22 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use super::plan::{Case, Client};
-use super::stats::Sample;
-use crate::wait;
-use crate::{Error, Session};
+use duplex_e2e::{Error, Session, wait};
+
+use crate::plan::{Case, Client};
+use crate::stats::Sample;
 
 /// Where the page is on a relay serving the repository root.
 pub const BENCH_PAGE: &str = "/bench/";
 
-/// The files the page needs, relative to the repository root (`bench/pkg/` is built by
-/// `cargo xtask bench`, and by `cargo xtask test` for the smoke run).
-pub const BENCH_FILES: [&str; 4] = [
+/// The files the page needs, relative to the repository root (`bench/pkg/`, the bindings of the
+/// `page` example, is built by `cargo xtask bench`, and by `cargo xtask test` for the smoke run).
+pub const BENCH_FILES: [&str; 5] = [
     "bench/index.html",
     "bench/bench.js",
-    "bench/pkg/bench.js",
-    "bench/pkg/bench_bg.wasm",
+    "bench/style.css",
+    "bench/pkg/page.js",
+    "bench/pkg/page_bg.wasm",
 ];
 
 /// How long one call into the page may take; a run takes seconds at most.
@@ -221,7 +222,10 @@ impl BenchPage {
         );
         let command = self.session.client().execute_async(&script, vec![argument]);
         let answer = match tokio::time::timeout(CALL_LIMIT, command).await {
-            Ok(answer) => answer.map_err(Error::webdriver(expression))?,
+            Ok(answer) => answer.map_err(|source| Error::WebDriver {
+                action: expression.to_owned(),
+                source,
+            })?,
             Err(_) => {
                 return Err(Error::Unresponsive {
                     action: expression.to_owned(),

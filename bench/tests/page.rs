@@ -2,6 +2,11 @@
 //! smoke run of `cargo xtask bench`, so a client that breaks fails CI rather than the next
 //! benchmark. It measures nothing: the numbers are only checked to be there and positive.
 //!
+//! It needs a browser, a driver and the built page, so it runs with the end-to-end tests, not in
+//! the native suite (which runs this crate's unit tests with `--lib --bins`). `cargo xtask test`
+//! runs it in each browser with the environment of the e2e tests (see `duplex_e2e`):
+//! `DUPLEX_E2E_BROWSER=chromium cargo test -p duplex-bench --test page`.
+//!
 //! Checklist:
 //! - [x] every case (pipelined, ping-pong, flood) runs in every client (raw JS, duplex-ws callback,
 //!   duplex-ws Stream/Sink, gloo-net) for every measured round, with no failed run
@@ -11,16 +16,20 @@
 //! - [x] the report renders a row per case and the churn
 //! - [x] no uncaught error, unhandled rejection or `console.error`
 
-use duplex_e2e::bench::measure::measure;
-use duplex_e2e::bench::page::{BENCH_FILES, BenchPage};
-use duplex_e2e::bench::plan::{self, Client, Scale};
-use duplex_e2e::bench::report;
-use duplex_e2e::bench::stats::Sample;
+// The runner, and so its test, is native.
+#![cfg(not(target_arch = "wasm32"))]
+
+use duplex_bench::measure::measure;
+use duplex_bench::page::{BENCH_FILES, BenchPage};
+use duplex_bench::plan::{self, Client, Scale};
+use duplex_bench::report;
+use duplex_bench::stats::Sample;
 use duplex_e2e::{Relay, Session, Setup};
 
 #[tokio::test]
 async fn every_client_runs_every_case_and_the_churn_leaves_nothing_behind() {
-    let setup = Setup::from_env().expect("the e2e environment");
+    // Only the benchmark page is needed, not the demo pages `Setup::from_env` checks for.
+    let setup = Setup::locate().expect("the e2e environment");
     setup
         .require(BENCH_FILES)
         .expect("the benchmark page is built");

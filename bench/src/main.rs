@@ -4,20 +4,23 @@
 //!
 //! ```text
 //! DUPLEX_E2E_BROWSER=chromium CHROMEDRIVER=/usr/bin/chromedriver \
-//!     cargo run -p duplex-e2e --bin bench -- --base-url http://127.0.0.1:PORT --out chromium.md
+//!     cargo run -p duplex-bench -- --base-url http://127.0.0.1:PORT --out chromium.md
 //! ```
 //!
 //! `--smoke` runs every case once with a few messages, to check that everything works.
 //! Exit status: 0 when every run succeeded, 1 otherwise (the section is written either way,
 //! with the failed runs listed), 2 for a bad command line.
+// The runner is native: on wasm32 only the page (the `page` example) is built, and this is empty.
+#![cfg_attr(target_arch = "wasm32", no_main)]
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use duplex_e2e::bench::measure::measure;
-use duplex_e2e::bench::page::{BENCH_FILES, BenchPage};
-use duplex_e2e::bench::plan::Scale;
-use duplex_e2e::bench::report;
+use duplex_bench::measure::measure;
+use duplex_bench::page::{BENCH_FILES, BenchPage};
+use duplex_bench::plan::Scale;
+use duplex_bench::report;
 use duplex_e2e::{Error, Session, Setup};
 
 struct Args {

@@ -2,10 +2,11 @@
 
 use std::collections::HashMap;
 
-use super::page::{BenchPage, Counters, PageInfo};
-use super::plan::{self, Case, Client, Scale};
-use super::stats::Sample;
-use crate::Error;
+use duplex_e2e::Error;
+
+use crate::page::{BenchPage, Counters, PageInfo};
+use crate::plan::{self, Case, Client, Scale};
+use crate::stats::Sample;
 
 /// The measured rounds of every client in one case (the warm-up rounds are not kept).
 #[derive(Debug, Clone, PartialEq)]
@@ -92,7 +93,7 @@ pub async fn measure(
             }
         }
         let result = CaseResult { case, samples };
-        progress(&super::report::case_line(&result));
+        progress(&crate::report::case_line(&result));
         cases.push(result);
     }
     let mut churn = Vec::new();

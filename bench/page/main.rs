@@ -1,12 +1,14 @@
 //! The Rust side of the benchmark page (`bench/index.html`): the same measurements with three clients, called
 //! by `bench/bench.js`, which also holds a raw-JavaScript client with the same semantics. Built to
-//! `bench/pkg/bench.js` by `cargo xtask bench`.
+//! `bench/pkg/page.js` by `cargo xtask bench` (the `page` example of duplex-bench, for wasm32).
 //!
 //! The clients are duplex-ws's callback layer (`"callback"`), its async layer (`"stream"`) and gloo-net's
 //! futures socket (`"gloo"`), each written the way a user of that API would. Connecting and closing are never
 //! timed, except where the measurement is the connection itself (`flood`, the churns). Every export closes
 //! what it opened and waits for the close, so no connection is left at the relay and, for duplex-ws,
 //! [`live_closures`] and [`live_timers`] are back to what they were.
+// The page runs in a browser: on a native target (`cargo test --workspace`) this example is empty.
+#![cfg(target_arch = "wasm32")]
 
 mod callback;
 mod churn;
