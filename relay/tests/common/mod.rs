@@ -10,6 +10,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -73,6 +74,29 @@ impl Drop for TempDir {
     }
 }
 
+/// The log of this test binary's in-process relays, `target/relay-logs/<test>-<pid>-<n>.log`:
+/// the process's global subscriber, installed by the first relay. Parallel tests share it; each
+/// line names its connection. Its tail is printed when a test fails with a relay alive.
+fn in_process_log() -> &'static Path {
+    static LOG: OnceLock<PathBuf> = OnceLock::new();
+    LOG.get_or_init(|| {
+        let path = process::log_path();
+        let file = std::fs::File::create(&path).expect("create the relays' log");
+        let subscriber = duplex_relay::logging::subscriber(std::sync::Arc::new(file), false);
+        // Another subscriber may already be global (none is, in these tests): keep it.
+        let _ = tracing::subscriber::set_global_default(subscriber);
+        path
+    })
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            process::print_tail(in_process_log());
+        }
+    }
+}
+
 /// A relay served on 127.0.0.1:0 with [`duplex_relay::serve`] until the test ends or
 /// [`Relay::stop`].
 #[derive(Debug)]
@@ -108,6 +132,7 @@ impl Relay {
 
     /// A relay with `config` on `listener`, its root and data folder replaced by temp dirs.
     pub async fn on(listener: TcpListener, config: Config) -> Self {
+        in_process_log();
         let root = TempDir::new();
         root.write("index.html", b"<!doctype html><title>duplex</title>");
         let data = TempDir::new();
@@ -161,6 +186,11 @@ impl Relay {
         }
         let served = self.served.take().expect("stopped once");
         within(served).await.expect("the serving task")
+    }
+
+    /// The log file every in-process relay of this test binary writes to.
+    pub fn log(&self) -> &'static Path {
+        in_process_log()
     }
 
     pub fn ws_url(&self, path: &str) -> String {

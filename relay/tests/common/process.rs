@@ -92,7 +92,7 @@ impl Drop for RelayProcess {
 }
 
 /// `target/relay-logs/<test binary>-<pid>-<n>.log`, its folder created.
-fn log_path() -> PathBuf {
+pub fn log_path() -> PathBuf {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     // Cargo's temporary folder for integration tests is `target/tmp`.
     let target = Path::new(env!("CARGO_TARGET_TMPDIR"))
@@ -112,7 +112,7 @@ fn log_path() -> PathBuf {
 }
 
 /// Prints `log`'s path and its last [`TAIL_LINES`] lines to stderr.
-fn print_tail(log: &Path) {
+pub fn print_tail(log: &Path) {
     let text = std::fs::read_to_string(log).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
     let tail = &lines[lines.len().saturating_sub(TAIL_LINES)..];
