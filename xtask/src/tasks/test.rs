@@ -24,7 +24,7 @@ pub struct Options {
     /// Run the browser and e2e suites in this browser only.
     #[arg(long, value_enum, value_name = "BROWSER")]
     pub browser: Option<Browser>,
-    /// Skip cargo fmt, cargo clippy and the rustdoc check.
+    /// Skip the checks: cargo fmt, cargo clippy, rustdoc, the publish dry run and the README build.
     #[arg(long)]
     pub skip_checks: bool,
 }
