@@ -28,7 +28,7 @@ use crate::Error;
 ///
 /// Its log (`RUST_LOG` filters it, as the binary's) goes to a file of its own, [`Relay::log`],
 /// under `<root>/target/e2e/logs/`; when the relay is dropped while a test panics, the file's
-/// path and last [`LOG_TAIL_LINES`] lines are printed to stderr.
+/// path and last [`duplex_relay::logging::TAIL_LINES`] lines are printed to stderr.
 #[derive(Debug)]
 #[must_use = "the relay stops when this is dropped"]
 pub struct Relay {
@@ -38,9 +38,6 @@ pub struct Relay {
     log_file: Arc<File>,
     running: Option<Running>,
 }
-
-/// The lines of a relay's log printed when a test panics.
-pub const LOG_TAIL_LINES: usize = 40;
 
 /// The serving thread and the way to stop it.
 #[derive(Debug)]
@@ -229,7 +226,7 @@ impl Drop for Relay {
         // Best effort: a folder left behind is in the temporary folder, and names its process.
         let _ = std::fs::remove_dir_all(&self.config.data);
         if std::thread::panicking() {
-            print_log_tail(&self.log);
+            duplex_relay::logging::print_tail(&self.log);
         }
     }
 }
@@ -253,19 +250,6 @@ fn log_path(root: &Path) -> Result<PathBuf, Error> {
         COUNT.fetch_add(1, Ordering::Relaxed)
     );
     Ok(folder.join(name))
-}
-
-/// Prints `log`'s path and its last [`LOG_TAIL_LINES`] lines to stderr.
-fn print_log_tail(log: &Path) {
-    let text = std::fs::read_to_string(log).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().collect();
-    let tail = &lines[lines.len().saturating_sub(LOG_TAIL_LINES)..];
-    eprintln!(
-        "--- the relay's log, {} (last {} lines):\n{}\n---",
-        log.display(),
-        tail.len(),
-        tail.join("\n")
-    );
 }
 
 /// A new, empty folder for one relay's store:

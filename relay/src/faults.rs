@@ -70,7 +70,7 @@ async fn close(
     let params = Params(&query);
     let code = params.number("code", close_code::NORMAL.into(), u64::from(u16::MAX))?;
     let code = match u16::try_from(code) {
-        Ok(code @ close_code::NORMAL..=4999) => code,
+        Ok(code @ 1000..=4999) => code,
         _ => {
             return Err(BadRequest(format!(
                 "code must be in 1000..=4999, got {code}"

@@ -46,6 +46,23 @@ where
         .finish()
 }
 
+/// The lines of a log file that [`print_tail`] prints.
+pub const TAIL_LINES: usize = 40;
+
+/// Prints the path and the last [`TAIL_LINES`] lines of a relay's log file to stderr: for test
+/// harnesses that keep each relay's log in a file and show it when a test fails.
+pub fn print_tail(log: &std::path::Path) {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    let tail = &lines[lines.len().saturating_sub(TAIL_LINES)..];
+    eprintln!(
+        "--- the relay's log, {} (last {} lines):\n{}\n---",
+        log.display(),
+        tail.len(),
+        tail.join("\n")
+    );
+}
+
 /// The span of one request, for `TraceLayer`: its method, path and the peer's address (known
 /// when served with [`crate::serve`]); `origin` is added for WebSocket upgrades.
 pub(crate) fn request_span(request: &Request) -> Span {

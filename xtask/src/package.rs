@@ -17,9 +17,6 @@ const PACKAGE: &str = "duplex-ws";
 /// Where the downstream crate of [`check_readme`] is written, under the target folder.
 const DOWNSTREAM: &str = "readme-check";
 
-/// A check of the package, as `cargo xtask test` runs it.
-pub type Check = fn(&Workspace) -> Result<()>;
-
 /// `cargo publish --dry-run` (built for wasm32, as users build it), then the package's file list
 /// against what a library's package may hold.
 ///

@@ -25,21 +25,10 @@ pub fn heading(title: &str) {
 pub fn run_teed(
     cmd: Cmd<'_>,
     copy: &mut dyn Write,
-    on_line: impl FnMut(&str),
-) -> Result<ExitStatus> {
-    eprintln!("$ {cmd}");
-    tee(Command::from(cmd), copy, on_line)
-}
-
-/// [`run_teed`] for a command built with `std::process::Command` (echoed by the caller).
-///
-/// # Errors
-/// As [`run_teed`].
-pub fn tee(
-    mut command: Command,
-    copy: &mut dyn Write,
     mut on_line: impl FnMut(&str),
 ) -> Result<ExitStatus> {
+    eprintln!("$ {cmd}");
+    let mut command = Command::from(cmd);
     let name = command.get_program().to_string_lossy().into_owned();
     let mut child = command
         .stdout(Stdio::piped())

@@ -9,7 +9,7 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use cargo_metadata::MetadataCommand;
 
 use crate::apt;
-use crate::process::{say, succeeds};
+use crate::process::{say, succeeds, version_of};
 use crate::workspace::Workspace;
 
 /// The browser target triple.
@@ -98,7 +98,7 @@ pub fn ensure_wasm_bindgen(workspace: &mut Workspace) -> Result<WasmBindgen> {
 
     let on_path = workspace.find_on_original_path("wasm-bindgen");
     if let Some(cli) = on_path {
-        match cli_version_in(&cli) {
+        match cli_version_in(workspace, &cli) {
             Some(found) if found == version => {
                 let dir = cli.parent().unwrap_or(Path::new("/")).to_path_buf();
                 // Our PATH puts target/tools/bin first; this folder must win over it.
@@ -118,14 +118,14 @@ pub fn ensure_wasm_bindgen(workspace: &mut Workspace) -> Result<WasmBindgen> {
     }
 
     let cli = workspace.tools_bin().join("wasm-bindgen");
-    if cli_version_in(&cli).as_deref() == Some(version.as_str()) {
+    if cli_version_in(workspace, &cli).as_deref() == Some(version.as_str()) {
         say(format!("{label}: {}", workspace.tools_bin().display()));
         return Ok(WasmBindgen { cli });
     }
 
     say(format!("{label}: missing, installing it (takes minutes)"));
     cargo_install(workspace, "wasm-bindgen-cli", Some(&version))?;
-    match cli_version_in(&cli) {
+    match cli_version_in(workspace, &cli) {
         Some(found) if found == version => Ok(WasmBindgen { cli }),
         found => Err(anyhow!(
             "installed wasm-bindgen-cli, but {} reports {}",
@@ -210,23 +210,16 @@ fn cargo_install(workspace: &Workspace, krate: &str, version: Option<&str>) -> R
 
 /// The version `wasm-bindgen` at `cli` reports, if `wasm-bindgen-test-runner` next to it
 /// reports the same one.
-fn cli_version_in(cli: &Path) -> Option<String> {
-    let cli_version = reported_version(cli)?;
+fn cli_version_in(workspace: &Workspace, cli: &Path) -> Option<String> {
+    let cli_version = reported_version(workspace, cli)?;
     let runner = cli.with_file_name("wasm-bindgen-test-runner");
-    (reported_version(&runner)? == cli_version).then_some(cli_version)
+    (reported_version(workspace, &runner)? == cli_version).then_some(cli_version)
 }
 
 /// The second word of what `program --version` prints (`wasm-bindgen 0.2.130`).
-fn reported_version(program: &Path) -> Option<String> {
-    let shell = xshell::Shell::new().ok()?;
-    let output = shell
-        .cmd(which::which(program).ok()?)
-        .arg("--version")
-        .quiet()
-        .ignore_stderr()
-        .read()
-        .ok()?;
-    version_word(&output).map(str::to_owned)
+fn reported_version(workspace: &Workspace, program: &Path) -> Option<String> {
+    let line = version_of(workspace.cmd(program).arg("--version")).ok()?;
+    version_word(&line).map(str::to_owned)
 }
 
 /// The one version of the `wasm-bindgen` crate the workspace resolves to, from `cargo metadata`.
@@ -263,7 +256,7 @@ fn version_word(output: &str) -> Option<&str> {
 
 /// Whether `program --version` succeeds.
 fn runs(workspace: &Workspace, program: &Path) -> bool {
-    which::which(program).is_ok() && succeeds(workspace.cmd(program).arg("--version"))
+    succeeds(workspace.cmd(program).arg("--version"))
 }
 
 /// Ensures `redis-server` is on `PATH` (the shared-rooms tests start their own on free ports),

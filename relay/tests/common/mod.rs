@@ -92,7 +92,7 @@ fn in_process_log() -> &'static Path {
 impl Drop for Relay {
     fn drop(&mut self) {
         if std::thread::panicking() {
-            process::print_tail(in_process_log());
+            duplex_relay::logging::print_tail(in_process_log());
         }
     }
 }

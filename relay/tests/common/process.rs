@@ -14,9 +14,6 @@ use super::LIMIT;
 
 pub const BINARY: &str = env!("CARGO_BIN_EXE_duplex-relay");
 
-/// The lines of a relay's log printed when a test fails.
-const TAIL_LINES: usize = 40;
-
 /// A running relay binary; killed when dropped.
 #[derive(Debug)]
 pub struct RelayProcess {
@@ -86,7 +83,7 @@ impl Drop for RelayProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
         if std::thread::panicking() {
-            print_tail(&self.log);
+            duplex_relay::logging::print_tail(&self.log);
         }
     }
 }
@@ -109,19 +106,6 @@ pub fn log_path() -> PathBuf {
     let test = stem.rsplit_once('-').map_or(stem, |(test, _)| test);
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
     folder.join(format!("{test}-{}-{n}.log", std::process::id()))
-}
-
-/// Prints `log`'s path and its last [`TAIL_LINES`] lines to stderr.
-pub fn print_tail(log: &Path) {
-    let text = std::fs::read_to_string(log).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().collect();
-    let tail = &lines[lines.len().saturating_sub(TAIL_LINES)..];
-    eprintln!(
-        "--- the relay's log, {} (last {} lines):\n{}\n---",
-        log.display(),
-        tail.len(),
-        tail.join("\n")
-    );
 }
 
 /// Runs the binary with `--data data` and `args` until it exits (it should fail at start).

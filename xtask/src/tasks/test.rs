@@ -197,12 +197,12 @@ fn run_checks(workspace: &Workspace, report: &mut Report) {
             report.check_failed(name);
         }
     }
-    let package_checks: [(&str, package::Check); 2] = [
-        ("the duplex-ws package", package::check_publish),
-        ("the README's quickstart", package::check_readme),
+    let package_checks = [
+        ("the duplex-ws package", package::check_publish(workspace)),
+        ("the README's quickstart", package::check_readme(workspace)),
     ];
-    for (name, check) in package_checks {
-        if let Err(error) = check(workspace) {
+    for (name, checked) in package_checks {
+        if let Err(error) = checked {
             say(format!("check failed: {error:#}"));
             report.check_failed(format!("{name}: {error:#}"));
         }
