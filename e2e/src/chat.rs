@@ -17,6 +17,7 @@ const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
 const list = byTestId("messages");
 return {
     room: byTestId("room")?.value ?? null,
+    input: byTestId("message-input")?.value ?? null,
     status: byTestId("status")?.textContent ?? null,
     outbox: byTestId("outbox")?.textContent ?? null,
     notice: byTestId("notice")?.textContent ?? null,
@@ -28,6 +29,9 @@ return {
             text: entry.querySelector(".text")?.textContent ?? null,
             image: image ? { src: image.src, width: image.naturalWidth } : null,
             pending: entry.dataset.pending === "true",
+            failure: entry.dataset.failed === "true"
+                ? entry.querySelector(".failure")?.firstChild?.textContent ?? ""
+                : null,
         };
     }) : [],
     system: list
@@ -60,6 +64,8 @@ pub struct ChatMessage {
     pub image: Option<ShownImage>,
     /// Ours and not yet acknowledged by the relay.
     pub pending: bool,
+    /// Ours and refused by the relay for what it is: why, as the page shows it.
+    pub failure: Option<String>,
 }
 
 /// What the chat page showed at one moment. `Display` renders it for failure messages.
@@ -67,6 +73,8 @@ pub struct ChatMessage {
 pub struct ChatSnapshot {
     /// The room field.
     pub room: Option<String>,
+    /// The message input's text.
+    pub input: Option<String>,
     /// The connection status text.
     pub status: Option<String>,
     /// The outbox size shown.
@@ -110,6 +118,11 @@ impl ChatSnapshot {
             .filter_map(|m| m.image.as_ref())
     }
 
+    /// The messages shown as failed (refused by the relay, never re-sent).
+    pub fn failed(&self) -> impl Iterator<Item = &ChatMessage> + '_ {
+        self.messages.iter().filter(|m| m.failure.is_some())
+    }
+
     /// Whether `nick` is in the member list.
     pub fn has_member(&self, nick: &str) -> bool {
         self.members.iter().any(|member| member == nick)
@@ -121,6 +134,7 @@ impl fmt::Display for ChatSnapshot {
         writeln!(f, "  status:  {:?}", self.status)?;
         writeln!(f, "  outbox:  {:?}", self.outbox)?;
         writeln!(f, "  notice:  {:?}", self.notice)?;
+        writeln!(f, "  input:   {:?}", self.input)?;
         writeln!(f, "  members: {:?}", self.members)?;
         writeln!(f, "  messages:")?;
         for m in &self.messages {
@@ -130,7 +144,11 @@ impl fmt::Display for ChatSnapshot {
                 (None, None) => "(empty)".to_owned(),
             };
             let pending = if m.pending { " (pending)" } else { "" };
-            writeln!(f, "    {}: {body}{pending}", m.from)?;
+            let failure = m
+                .failure
+                .as_ref()
+                .map_or_else(String::new, |why| format!(" ({why})"));
+            writeln!(f, "    {}: {body}{pending}{failure}", m.from)?;
         }
         for line in &self.system {
             writeln!(f, "  system line: {line:?}")?;
@@ -283,6 +301,24 @@ impl ChatTab {
     /// As [`Session::click`].
     pub async fn disconnect(&self) -> Result<(), Error> {
         self.session.click("disconnect").await
+    }
+
+    /// Clears the message input.
+    ///
+    /// # Errors
+    /// As [`Session::clear`].
+    pub async fn clear_input(&self) -> Result<(), Error> {
+        self.session.clear("message-input").await
+    }
+
+    /// Clicks the first failed message's Edit button (its text goes back into the input) or,
+    /// with `edit` false, its Remove button.
+    ///
+    /// # Errors
+    /// As [`Session::click`].
+    pub async fn take_back_failed(&self, edit: bool) -> Result<(), Error> {
+        let button = if edit { "edit-failed" } else { "remove-failed" };
+        self.session.click(button).await
     }
 
     /// Clicks Reconnect: the page connects again and rejoins its room.

@@ -10,7 +10,11 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::thread::JoinHandle;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use axum::body::Bytes;
 use duplex_relay::{AppState, Config};
+use http_body_util::{BodyExt, Empty};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
 use tokio::sync::oneshot;
 use tracing::Dispatch;
 
@@ -157,6 +161,38 @@ impl Relay {
     /// `ws://127.0.0.1:PORT/echo`: what the echo page's server field shows by default.
     pub fn echo_url(&self) -> String {
         format!("ws://{}/echo", self.addr)
+    }
+
+    /// `GET path_and_query` of one of the plain-HTTP controls under `/test/` (a relay made by
+    /// [`Relay::with_test_endpoints`]), e.g. `/test/refuse-posts?containing=x`: its JSON answer.
+    ///
+    /// # Errors
+    /// [`Error::Page`] if the request fails, the answer is not a 200, or not JSON.
+    pub async fn control(&self, path_and_query: &str) -> Result<serde_json::Value, Error> {
+        let url = format!("{}{path_and_query}", self.base_url());
+        let failed = |what: String| Error::Page(format!("GET {url}: {what}"));
+        let uri = url
+            .parse::<axum::http::Uri>()
+            .map_err(|error| failed(error.to_string()))?;
+        let client = Client::builder(TokioExecutor::new()).build_http::<Empty<Bytes>>();
+        let response = client
+            .get(uri)
+            .await
+            .map_err(|error| failed(error.to_string()))?;
+        let status = response.status();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|error| failed(error.to_string()))?
+            .to_bytes();
+        if !status.is_success() {
+            return Err(failed(format!(
+                "{status}: {}",
+                String::from_utf8_lossy(&body)
+            )));
+        }
+        serde_json::from_slice(&body).map_err(|error| failed(format!("not JSON: {error}")))
     }
 }
 

@@ -73,7 +73,7 @@ impl Client {
         loop {
             match client.next().await {
                 ServerMessage::Welcome { .. } => return client,
-                ServerMessage::Error { code, message } => {
+                ServerMessage::Error { code, message, .. } => {
                     panic!("{nick}: the join was refused: {message} ({code})")
                 }
                 _ => {}
@@ -137,7 +137,7 @@ impl Client {
                     tokio::time::sleep(RATE_PAUSE).await;
                     self.send(&say).await;
                 }
-                ServerMessage::Error { code, message } => {
+                ServerMessage::Error { code, message, .. } => {
                     panic!("{}: {text:?} was refused: {message} ({code})", self.nick)
                 }
                 _ => {}

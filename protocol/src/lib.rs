@@ -166,6 +166,7 @@ impl ClientMessage {
                 "expected a string \"type\" field",
             ));
         };
+        let about = |rejection: Rejection| rejection.about(post_id(&fields));
         match kind.as_str() {
             "join" => Ok(Self::Join {
                 room: room(&fields)?,
@@ -174,13 +175,13 @@ impl ClientMessage {
                 since: since(&fields)?,
             }),
             "say" => Ok(Self::Say {
-                id: id(&fields)?,
-                text: text(&fields)?,
+                id: id(&fields).map_err(about)?,
+                text: text(&fields).map_err(about)?,
             }),
             "image" => Ok(Self::Image {
-                id: id(&fields)?,
-                mime: mime(&fields)?,
-                size: size(&fields)?,
+                id: id(&fields).map_err(about)?,
+                mime: mime(&fields).map_err(about)?,
+                size: size(&fields).map_err(about)?,
             }),
             "ping" => Ok(Self::Ping),
             other => Err(Rejection::new(
@@ -193,6 +194,31 @@ impl ClientMessage {
     /// This frame as JSON text, ready to send.
     pub fn to_json(&self) -> String {
         to_json(self)
+    }
+
+    /// The `id` of a `say` or `image` frame, valid or not, without checking anything else:
+    /// for an answer about a post the relay did not parse (one over the rate limit).
+    ///
+    /// ```
+    /// use duplex_chat_protocol::ClientMessage;
+    ///
+    /// let frame = r#"{"type":"say","id":"a-1","text":""}"#;
+    /// assert_eq!(ClientMessage::post_id(frame).as_deref(), Some("a-1"));
+    /// assert_eq!(ClientMessage::post_id(r#"{"type":"ping"}"#), None);
+    /// ```
+    pub fn post_id(frame: &str) -> Option<String> {
+        match serde_json::from_str(frame) {
+            Ok(Value::Object(fields)) => post_id(&fields).map(str::to_owned),
+            _ => None,
+        }
+    }
+}
+
+/// The string `id` of a `say` or `image`.
+fn post_id(fields: &Map<String, Value>) -> Option<&str> {
+    match fields.get("type").and_then(Value::as_str) {
+        Some("say" | "image") => fields.get("id").and_then(Value::as_str),
+        _ => None,
     }
 }
 
@@ -311,12 +337,17 @@ pub enum ServerMessage {
     },
     /// `{"type":"pong"}`: the answer to a ping.
     Pong,
-    /// `{"type":"error","code":E,"message":M}`: a bad request; the connection stays usable.
+    /// `{"type":"error","code":E,"message":M,"id":C}`: a bad request; the connection stays
+    /// usable.
     Error {
         /// What was wrong, for programs.
         code: ErrorCode,
         /// What was wrong, for people.
         message: String,
+        /// The `id` of the `say` or `image` refused, when the request had one: the client
+        /// can tell which of its posts it was (see [`ErrorCode::is_retryable`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
     },
     /// A frame of a type this version does not know: a client ignores it. The relay never
     /// sends it.
@@ -336,6 +367,7 @@ impl From<Rejection> for ServerMessage {
         Self::Error {
             code: rejection.code,
             message: rejection.message,
+            id: rejection.id,
         }
     }
 }
@@ -391,6 +423,25 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Whether the same post, sent again unchanged, can be accepted: `true` for
+    /// `not-joined`, `expected-binary`, `rate-limited` and `unavailable`, which refuse it for
+    /// the moment it came in; `false` for every code that refuses the post itself (`bad-id`,
+    /// `bad-text`, `bad-mime`, `bad-size`, `size-mismatch`, ...), which the client must not
+    /// send again as it is.
+    ///
+    /// ```
+    /// use duplex_chat_protocol::ErrorCode;
+    ///
+    /// assert!(ErrorCode::RateLimited.is_retryable());
+    /// assert!(!ErrorCode::BadText.is_retryable());
+    /// ```
+    pub fn is_retryable(self) -> bool {
+        matches!(
+            self,
+            Self::NotJoined | Self::ExpectedBinary | Self::RateLimited | Self::Unavailable
+        )
+    }
+
     /// Every code, in the order of the protocol document.
     pub const ALL: [Self; 16] = [
         Self::BadJson,
@@ -447,15 +498,25 @@ pub struct Rejection {
     pub code: ErrorCode,
     /// What was wrong, for people.
     pub message: String,
+    /// The `id` of the post refused, when the request had a string `id`.
+    pub id: Option<String>,
 }
 
 impl Rejection {
-    /// A rejection with `code` and `message`.
+    /// A rejection with `code` and `message`, about no post in particular.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             code,
             message: message.into(),
+            id: None,
         }
+    }
+
+    /// This rejection, about the post `id` (when there is one).
+    #[must_use]
+    pub fn about(mut self, id: Option<&str>) -> Self {
+        self.id = id.map(str::to_owned);
+        self
     }
 }
 
@@ -709,6 +770,80 @@ mod tests {
             "✓".repeat(64)
         );
         assert!(ClientMessage::parse(&say).is_ok());
+    }
+
+    #[test]
+    fn a_refused_post_is_named_by_its_id() {
+        let long = "x".repeat(MAX_TEXT_BYTES + 1);
+        for (frame, code, id) in [
+            (
+                format!(r#"{{"type":"say","id":"p-1","text":"{long}"}}"#),
+                ErrorCode::BadText,
+                Some("p-1"),
+            ),
+            (
+                r#"{"type":"say","id":"","text":"hi"}"#.to_owned(),
+                ErrorCode::BadId,
+                Some(""),
+            ),
+            (
+                r#"{"type":"image","id":"p-2","mime":"image/svg+xml","size":1}"#.to_owned(),
+                ErrorCode::BadMime,
+                Some("p-2"),
+            ),
+            (
+                r#"{"type":"image","id":"p-3","mime":"image/png","size":0}"#.to_owned(),
+                ErrorCode::BadSize,
+                Some("p-3"),
+            ),
+            (
+                r#"{"type":"say","id":7,"text":"hi"}"#.to_owned(),
+                ErrorCode::BadId,
+                None,
+            ),
+            (
+                r#"{"type":"join","id":"p-4","room":"!","nick":"n"}"#.to_owned(),
+                ErrorCode::BadRoom,
+                None,
+            ),
+        ] {
+            let rejection = ClientMessage::parse(&frame).expect_err("refused");
+            assert_eq!((rejection.code, rejection.id.as_deref()), (code, id));
+            let error = ServerMessage::from(rejection).to_json();
+            let parsed: Value = serde_json::from_str(&error).expect("JSON");
+            assert_eq!(parsed.get("id").and_then(Value::as_str), id, "{error}");
+        }
+    }
+
+    #[test]
+    fn only_codes_about_the_moment_are_retryable() {
+        let retryable: Vec<_> = ErrorCode::ALL
+            .into_iter()
+            .filter(|code| code.is_retryable())
+            .collect();
+        assert_eq!(
+            retryable,
+            [
+                ErrorCode::NotJoined,
+                ErrorCode::ExpectedBinary,
+                ErrorCode::RateLimited,
+                ErrorCode::Unavailable
+            ]
+        );
+    }
+
+    #[test]
+    fn an_error_without_id_still_decodes() {
+        let frame = r#"{"type":"error","code":"bad-json","message":"m"}"#;
+        let decoded: ServerMessage = serde_json::from_str(frame).expect("decodes");
+        assert_eq!(
+            decoded,
+            ServerMessage::Error {
+                code: ErrorCode::BadJson,
+                message: "m".to_owned(),
+                id: None
+            }
+        );
     }
 
     #[test]

@@ -263,23 +263,23 @@ impl Session {
             return policy_violation(REASON_TOO_BIG);
         }
         if let Some(image) = self.pending.take() {
-            self.bad(Rejection::new(
-                ErrorCode::ExpectedBinary,
-                format!(
-                    "expected the binary frame of image {:?}, got a text frame: the image was dropped",
-                    image.id
-                ),
-            ))?;
+            let message = format!(
+                "expected the binary frame of image {:?}, got a text frame: the image was dropped",
+                image.id
+            );
+            self.bad(Rejection::new(ErrorCode::ExpectedBinary, message).about(Some(&image.id)))?;
         }
         if !self.bucket.take() {
             self.rate_limited += 1;
             if self.rate_limited >= FLOOD_LIMIT {
                 return policy_violation(REASON_FLOODING);
             }
-            self.reply(&ServerMessage::from(Rejection::new(
+            let rejection = Rejection::new(
                 ErrorCode::RateLimited,
                 format!("over {RATE_PER_SECOND} frames a second: this one was dropped"),
-            )));
+            );
+            let id = ClientMessage::post_id(text);
+            self.reply(&ServerMessage::from(rejection.about(id.as_deref())));
             return ControlFlow::Continue(());
         }
         match ClientMessage::parse(text) {
@@ -315,7 +315,7 @@ impl Session {
             ClientMessage::Say { id, text } => self.post(id, Content::Text(text)).await,
             ClientMessage::Image { id, mime, size } => {
                 if self.joined.is_none() {
-                    return self.bad(not_joined());
+                    return self.bad(not_joined().about(Some(&id)));
                 }
                 self.pending = Some(Announced { id, mime, size });
                 ControlFlow::Continue(())
@@ -334,15 +334,14 @@ impl Session {
             ));
         };
         if bytes.len() as u64 != image.size {
-            return self.bad(Rejection::new(
-                ErrorCode::SizeMismatch,
-                format!(
-                    "image {:?} was announced as {} bytes, got {}: it was dropped",
-                    image.id,
-                    image.size,
-                    bytes.len()
-                ),
-            ));
+            let message = format!(
+                "image {:?} was announced as {} bytes, got {}: it was dropped",
+                image.id,
+                image.size,
+                bytes.len()
+            );
+            return self
+                .bad(Rejection::new(ErrorCode::SizeMismatch, message).about(Some(&image.id)));
         }
         let content = Content::Image {
             mime: image.mime,
@@ -372,13 +371,17 @@ impl Session {
     /// a post the store did not take gets `unavailable` and no acknowledgement.
     async fn post(&mut self, id: String, content: Content) -> ControlFlow<CloseFrame> {
         let Some(joined) = &self.joined else {
-            return self.bad(not_joined());
+            return self.bad(not_joined().about(Some(&id)));
         };
+        if let Some(rejection) = self.state.refused_post(&id, &content) {
+            return self.bad(rejection);
+        }
         let room = joined.room().to_owned();
         let rooms = self.state.rooms();
         let Some((from, from_key)) = rooms.sender(&room, self.peer.id()) else {
             return ControlFlow::Continue(());
         };
+        let answer = id.clone();
         let post = NewPost {
             from,
             from_key,
@@ -390,30 +393,31 @@ impl Session {
             Ok(Posted::Again(original)) => rooms.acknowledge(&room, self.peer.id(), &original),
             Err(error) => {
                 tracing::warn!(%error, %room, "a post was not stored: answered unavailable");
-                self.unavailable(&error);
+                self.unavailable(&error, &answer);
             }
         }
         ControlFlow::Continue(())
     }
 
     /// Tells the client its post was not stored; not a bad request.
-    fn unavailable(&self, error: &StoreError) {
-        self.reply(&ServerMessage::from(Rejection::new(
+    fn unavailable(&self, error: &StoreError, id: &str) {
+        let rejection = Rejection::new(
             ErrorCode::Unavailable,
             format!(
                 "{error}: the post was not acknowledged; send it again later (a re-send is never stored twice)"
             ),
-        )));
+        );
+        self.reply(&ServerMessage::from(rejection.about(Some(id))));
     }
 
-    /// Answers a bad request with its error, or closes the connection on the
-    /// [`BAD_REQUEST_LIMIT`]th.
+    /// Answers a bad request with its error, and on the [`BAD_REQUEST_LIMIT`]th closes the
+    /// connection after it: every refused post is told, so a client never sends it again.
     fn bad(&mut self, rejection: Rejection) -> ControlFlow<CloseFrame> {
         self.bad_requests += 1;
+        self.reply(&ServerMessage::from(rejection));
         if self.bad_requests >= BAD_REQUEST_LIMIT {
             return policy_violation(REASON_BAD_REQUESTS);
         }
-        self.reply(&ServerMessage::from(rejection));
         ControlFlow::Continue(())
     }
 

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Mutex, PoisonError};
 
 use axum::Json;
 use axum::Router;
@@ -20,7 +21,9 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::closes;
 use crate::echo::{self, MAX_MESSAGE, echo_until_stopped};
 use crate::logging::{self, Conn};
+use crate::protocol::{ErrorCode, Rejection};
 use crate::query::{BadRequest, Params};
+use crate::store::Content;
 use crate::{AppState, raw};
 
 /// `count` limit of `/test/flood`.
@@ -48,6 +51,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/test/close-seen", get(close_seen))
         .route("/test/drop-all", get(drop_all))
         .route("/test/refuse", get(refuse))
+        .route("/test/refuse-posts", get(refuse_posts))
         .route("/test/closed-port", get(closed_port))
         .route("/test", any(StatusCode::NOT_FOUND))
         .route("/test/{*rest}", any(StatusCode::NOT_FOUND))
@@ -290,6 +294,62 @@ async fn refuse(
     let duration = params.millis("ms", 0)?;
     state.refuse_for(duration);
     Ok(Json(json!({ "refusing_ms": duration.as_millis() })).into_response())
+}
+
+/// `/test/refuse-posts?containing=T&code=C`: from now on, `/chat` refuses every `say` whose
+/// text contains `T` with error `C` (a bad request, as if the relay found the post invalid),
+/// so a browser test can have a post refused that its page thinks is valid. Without
+/// `containing`, refuses nothing from now on. Answers how many posts were refused so far.
+async fn refuse_posts(
+    State(state): State<AppState>,
+    Query(query): RawQuery,
+) -> Result<Response, BadRequest> {
+    let params = Params(&query);
+    let rule = match params.text("containing") {
+        Some(containing) => {
+            let code = params.text("code").unwrap_or("bad-text");
+            let code = ErrorCode::ALL
+                .into_iter()
+                .find(|known| known.as_str() == code)
+                .ok_or_else(|| BadRequest(format!("unknown error code {code:?}")))?;
+            Some((containing.to_owned(), code))
+        }
+        None => None,
+    };
+    let refused = state.refused_posts().set(rule);
+    Ok(Json(json!({ "refused": refused })).into_response())
+}
+
+/// The rule `/test/refuse-posts` set, and how many posts it refused.
+#[derive(Debug, Default)]
+pub(crate) struct RefusedPosts {
+    rule: Mutex<(Option<(String, ErrorCode)>, u64)>,
+}
+
+impl RefusedPosts {
+    /// Sets (or with `None` clears) the rule; returns how many posts were refused so far.
+    fn set(&self, rule: Option<(String, ErrorCode)>) -> u64 {
+        let mut guard = self.rule.lock().unwrap_or_else(PoisonError::into_inner);
+        guard.0 = rule;
+        guard.1
+    }
+
+    /// The rejection for this post, if the rule refuses it.
+    pub(crate) fn check(&self, id: &str, content: &Content) -> Option<Rejection> {
+        let Content::Text(text) = content else {
+            return None;
+        };
+        let mut guard = self.rule.lock().unwrap_or_else(PoisonError::into_inner);
+        let (Some((containing, code)), refused) = &mut *guard else {
+            return None;
+        };
+        if !text.contains(containing.as_str()) {
+            return None;
+        }
+        *refused += 1;
+        let message = format!("refused by GET /test/refuse-posts (any text with {containing:?})");
+        Some(Rejection::new(*code, message).about(Some(id)))
+    }
 }
 
 async fn closed_port() -> Response {

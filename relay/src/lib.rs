@@ -79,9 +79,9 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::closes::CloseLog;
-use crate::protocol::MIN_KEPT_POSTS;
+use crate::protocol::{MIN_KEPT_POSTS, Rejection};
 use crate::rooms::Rooms;
-use crate::store::{Limits, OpenError, Store};
+use crate::store::{Content, Limits, OpenError, Store};
 use crate::tracker::Tracker;
 
 /// Posts kept per room when [`Config::keep_posts`] is not changed.
@@ -163,6 +163,7 @@ struct Shared {
     tracker: Tracker,
     closes: CloseLog,
     refuse_until: Mutex<Option<Instant>>,
+    refused_posts: faults::RefusedPosts,
     store: Store,
     stopping: watch::Sender<bool>,
 }
@@ -208,6 +209,7 @@ impl AppState {
                 tracker: Tracker::default(),
                 closes: CloseLog::default(),
                 refuse_until: Mutex::new(None),
+                refused_posts: faults::RefusedPosts::default(),
                 store,
                 stopping: watch::Sender::new(false),
             }),
@@ -260,6 +262,20 @@ impl AppState {
             .refuse_until
             .lock()
             .unwrap_or_else(PoisonError::into_inner) = until;
+    }
+
+    /// The rule of `/test/refuse-posts`, which only the test endpoints set.
+    pub(crate) fn refused_posts(&self) -> &faults::RefusedPosts {
+        &self.shared.refused_posts
+    }
+
+    /// The rejection `/test/refuse-posts` asked for this post, if any (never without
+    /// [`Config::test_endpoints`]).
+    pub(crate) fn refused_post(&self, id: &str, content: &Content) -> Option<Rejection> {
+        if !self.config().test_endpoints {
+            return None;
+        }
+        self.shared.refused_posts.check(id, content)
     }
 
     fn refusing(&self) -> bool {

@@ -3,7 +3,8 @@
 //! Covers: the rate limit (a burst of 20, then `rate-limited` errors that drop the frame) and
 //! Close 1008 "flooding" on the 20th rate-limited frame; a text frame of exactly 16 KiB is fine,
 //! one byte more is Close 1008 "message too big", as is a binary frame over 2 MiB; the 10th bad
-//! request is Close 1008 "too many bad requests"; malformed JSON of every kind from one client
+//! request is answered like the others, then Close 1008 "too many bad requests"; every error
+//! about a post names the post's `id`, a rate-limited one included; malformed JSON of every kind from one client
 //! while two others keep chatting; a client that never reads while others flood the room is
 //! closed with 1013 "too slow" and leaves, while every other client receives every post.
 
@@ -99,7 +100,7 @@ async fn oversized_frames_are_closed_with_1008() {
 }
 
 #[tokio::test]
-async fn the_tenth_bad_request_is_closed_with_1008() {
+async fn the_tenth_bad_request_is_answered_then_closed_with_1008() {
     let relay = Relay::start().await;
     let mut c = Chat::connect(&relay).await;
     for _ in 1..BAD_REQUEST_LIMIT {
@@ -107,10 +108,89 @@ async fn the_tenth_bad_request_is_closed_with_1008() {
         c.expect_error(ErrorCode::BadJson).await;
     }
     c.send_raw("nope").await;
+    // The tenth is told like the others, so a client knows which request it was.
+    c.expect_error(ErrorCode::BadJson).await;
     assert_eq!(
         c.closed().await,
         (CLOSE_POLICY_VIOLATION, REASON_BAD_REQUESTS.to_owned())
     );
+}
+
+/// The next frame, which must be an error: its code and the id it names.
+async fn refusal(c: &mut Chat) -> (ErrorCode, Option<String>) {
+    match c.recv().await {
+        ServerMessage::Error { code, id, .. } => (code, id),
+        other => panic!("expected an error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn every_refused_post_is_named_by_its_id() {
+    let relay = Relay::start().await;
+    let mut c = Chat::connect(&relay).await;
+    c.say("early", "before the join").await;
+    assert_eq!(
+        refusal(&mut c).await,
+        (ErrorCode::NotJoined, Some("early".to_owned()))
+    );
+    c.join_here("ids", "ada", None).await;
+
+    c.say("long", &"字".repeat(1400)).await;
+    assert_eq!(
+        refusal(&mut c).await,
+        (ErrorCode::BadText, Some("long".to_owned()))
+    );
+    c.send(&image("svg", "image/svg+xml", 10)).await;
+    assert_eq!(
+        refusal(&mut c).await,
+        (ErrorCode::BadMime, Some("svg".to_owned()))
+    );
+    c.send(&image("short", "image/png", 10)).await;
+    c.send_binary(vec![0; 9]).await;
+    assert_eq!(
+        refusal(&mut c).await,
+        (ErrorCode::SizeMismatch, Some("short".to_owned()))
+    );
+    c.send(&image("cut", "image/png", 10)).await;
+    c.send(&ClientMessage::Ping).await;
+    assert_eq!(
+        refusal(&mut c).await,
+        (ErrorCode::ExpectedBinary, Some("cut".to_owned()))
+    );
+    assert_eq!(c.recv().await, ServerMessage::Pong);
+    c.send_binary(vec![0; 3]).await;
+    assert_eq!(refusal(&mut c).await, (ErrorCode::UnexpectedBinary, None));
+
+    // Over the rate limit, the dropped post is named too, though it was not checked.
+    for n in 0..RATE_BURST + 5 {
+        within(
+            c.ws.feed(Message::text(
+                ClientMessage::Say {
+                    id: format!("r{n}"),
+                    text: "fast".to_owned(),
+                }
+                .to_json(),
+            )),
+        )
+        .await
+        .expect("feed");
+    }
+    within(c.ws.flush()).await.expect("flush");
+    let mut limited = Vec::new();
+    let mut posted = 0;
+    while posted + limited.len() < (RATE_BURST + 5) as usize {
+        match c.recv().await {
+            ServerMessage::Message(_) => posted += 1,
+            ServerMessage::Error {
+                code: ErrorCode::RateLimited,
+                id,
+                ..
+            } => limited.push(id.expect("a rate-limited post is named")),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert!(!limited.is_empty(), "{posted} posted, none limited");
+    assert!(limited.iter().all(|id| id.starts_with('r')), "{limited:?}");
 }
 
 #[tokio::test]

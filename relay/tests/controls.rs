@@ -4,14 +4,18 @@
 //! /test/connections (count, wait_for long poll, timeout); /test/close-seen (Close with code,
 //! Close without body, drop, drop-all, still open, never seen); /test/drop-all (every endpoint,
 //! no Close frame); /test/refuse (503 for every upgrade, plain HTTP unaffected, `ms=0` ends it,
-//! upgrades accepted again after the window); /test/closed-port (nothing listens); a 400 with a
+//! upgrades accepted again after the window); /test/refuse-posts (the chat refuses every `say`
+//! with the text asked for, with the code asked for, counts them, and stops when asked);
+//! /test/closed-port (nothing listens); a 400 with a
 //! plain message for every invalid query value.
 
 mod common;
 
 use std::time::{Duration, Instant};
 
+use common::chat::Chat;
 use common::{Relay, UPGRADE, http_get, is_reset_without_close, read_to_end, within};
+use duplex_relay::protocol::{ErrorCode, ServerMessage};
 use futures_util::SinkExt;
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
@@ -27,6 +31,7 @@ async fn controls_answer_json_to_any_origin_uncached() {
         "/test/close-seen?tag=none&timeout_ms=0",
         "/test/drop-all",
         "/test/refuse?ms=0",
+        "/test/refuse-posts",
         "/test/closed-port",
     ] {
         let response = relay.get(path).await;
@@ -300,4 +305,36 @@ async fn invalid_query_values_are_a_plain_400() {
     }
     // Still serving after all that.
     assert_eq!(relay.json("/test/connections").await, json!({ "live": 0 }));
+}
+
+#[tokio::test]
+async fn refuse_posts_refuses_the_text_asked_for_until_cleared() {
+    let relay = Relay::start().await;
+    assert_eq!(
+        relay
+            .json("/test/refuse-posts?containing=POISON&code=bad-text")
+            .await,
+        json!({ "refused": 0 })
+    );
+    let (mut ada, _) = Chat::join(&relay, "poison", "ada").await;
+    ada.say("p1", "a POISON pill").await;
+    match ada.recv().await {
+        ServerMessage::Error { code, id, .. } => {
+            assert_eq!((code, id.as_deref()), (ErrorCode::BadText, Some("p1")));
+        }
+        other => panic!("expected bad-text, got {other:?}"),
+    }
+    ada.say("ok", "harmless").await;
+    ada.ack("ok").await;
+    assert_eq!(
+        relay.json("/test/refuse-posts").await,
+        json!({ "refused": 1 })
+    );
+    ada.say("p2", "POISON, but no longer refused").await;
+    ada.ack("p2").await;
+
+    let unknown = relay
+        .get("/test/refuse-posts?containing=x&code=no-such-code")
+        .await;
+    assert_eq!(unknown.status, 400);
 }

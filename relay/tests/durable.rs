@@ -286,9 +286,14 @@ async fn a_full_database_refuses_posts_and_acknowledges_only_what_it_stored() {
                 assert_eq!(ada.recv_binary().await.len(), 200_000);
                 stored.push(image.seq);
             }
-            ServerMessage::Error { code, message } => {
+            ServerMessage::Error {
+                code,
+                message,
+                id: refused,
+            } => {
                 assert_eq!(code, ErrorCode::Unavailable, "{message}");
                 assert!(message.contains("full"), "{message}");
+                assert_eq!(refused.as_deref(), Some(id.as_str()), "names the post");
                 break id;
             }
             other => panic!("expected an image or an error, got {other:?}"),

@@ -3,7 +3,8 @@
 //! It shows the crate's reconnecting socket at work: the connection panel follows its states (with the
 //! backoff countdown), a dropped link or a restarted relay is survived without losing or repeating a
 //! message, and received images stay `Blob`s shown through object URLs. A rejoin resumes where the page
-//! stopped reading (`since`), so posts made while it was away appear too. Frames are those of
+//! stopped reading (`since`), so posts made while it was away appear too. A post the relay refuses for
+//! what it is is shown failed, with Edit and Remove, and never sent again. Frames are those of
 //! `duplex-chat-protocol`; the prose is docs/protocol.md.
 
 mod ledger;
@@ -19,16 +20,16 @@ use std::time::Duration;
 use duplex_chat_protocol::{ClientMessage, ErrorCode, ImageMessage, Post, ServerMessage};
 use duplex_pages::{DomListener, listen, query, servers};
 use duplex_ws::{
-    Backoff, BinaryType, ConnectionState, Endpoint, Heartbeat, Message, ReconnectOptions,
-    ReconnectingWebSocket, Subscription,
+    Backoff, BinaryType, CloseCode, CloseInfo, ConnectionState, Endpoint, Heartbeat, Message,
+    ReconnectOptions, ReconnectingWebSocket, Subscription, default_should_reconnect,
 };
-use gloo_timers::callback::Interval;
-use ledger::Ledger;
+use gloo_timers::callback::{Interval, Timeout};
+use ledger::{Ledger, Pending, Refusal};
 use resume::{Resume, Resumed};
 use view::{Body, View};
 
-use wasm_bindgen::JsValue;
-use web_sys::Blob;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Blob, Element, Event};
 
 struct App {
     me: Weak<App>,
@@ -55,6 +56,8 @@ struct Chat {
     images: RefCell<VecDeque<ImageMessage>>,
     /// When the current backoff ends (`Date.now()` ms), for the countdown.
     retry_at: Cell<Option<f64>>,
+    /// The pause after a `rate-limited` refusal, after which unsent posts go out again.
+    pause: RefCell<Option<Timeout>>,
     _handlers: Vec<Subscription>,
     _ticker: Interval,
 }
@@ -96,6 +99,7 @@ pub fn start() -> Result<(), JsValue> {
             app.send_picked_image()
         })?,
         listen(&document, &app, "message-input", "paste", App::paste)?,
+        listen(&document, &app, "messages", "click", App::message_action)?,
     ];
     PAGE.with(|page| *page.borrow_mut() = Some((app, listeners)));
     Ok(())
@@ -124,6 +128,11 @@ impl App {
                     .max_delay(Duration::from_secs(5)),
             )
             .connect_timeout(Some(Duration::from_secs(5)))
+            // A 1008 (too many bad requests) is safe to reconnect from here: the ledger never
+            // sends a refused post again, and fails one that preceded two such closes.
+            .should_reconnect(|info| {
+                info.code == CloseCode::PolicyViolation || default_should_reconnect(info)
+            })
             .heartbeat(Some(Heartbeat::new(
                 r#"{"type":"ping"}"#,
                 Duration::from_secs(15),
@@ -145,7 +154,7 @@ impl App {
             socket.on_open(move || hello(())),
             socket.on_message(self.callback(App::received)),
             socket.on_state(self.callback(|app, state| app.state_changed(&state))),
-            socket.on_close(self.callback(|app, _| app.left())),
+            socket.on_close(self.callback(|app, info| app.left(&info))),
         ];
         let me = self.me.clone();
         let ticker = Interval::new(250, move || {
@@ -162,6 +171,7 @@ impl App {
             resume: RefCell::new(Resume::default()),
             images: RefCell::new(VecDeque::new()),
             retry_at: Cell::new(None),
+            pause: RefCell::new(None),
             _handlers: handlers,
             _ticker: ticker,
         }));
@@ -195,9 +205,20 @@ impl App {
         self.transmit(chat, &[join], None);
     }
 
-    fn left(&self) {
-        if let Some(chat) = self.chat.borrow().as_ref() {
-            chat.joined.set(false);
+    /// A connection ended. Closed with 1008, the posts it carried unanswered may be what the relay
+    /// objected to: one that was on two such connections is failed, not sent a third time.
+    fn left(&self, info: &CloseInfo) {
+        let chat = self.chat.borrow();
+        let Some(chat) = chat.as_ref() else { return };
+        chat.joined.set(false);
+        if info.code == CloseCode::PolicyViolation {
+            for (id, reason) in chat.ledger.borrow_mut().closed_by_policy() {
+                self.view.failed(&id, &reason);
+            }
+            self.view.notice(&format!(
+                "The relay closed the connection ({info}); reconnecting. Refused messages are \
+                 not sent again: edit or remove them."
+            ));
         }
     }
 
@@ -242,7 +263,9 @@ impl App {
             ServerMessage::Image(image) => self.post(chat, Post::Image(image)),
             ServerMessage::Joined { nick } => self.view.member(&nick, true),
             ServerMessage::Left { nick } => self.view.member(&nick, false),
-            ServerMessage::Error { code, message } => self.refused(code, &message),
+            ServerMessage::Error { code, message, id } => {
+                self.refused(chat, code, &message, id.as_deref());
+            }
             ServerMessage::Pong | ServerMessage::Unknown => {}
         }
         self.tick();
@@ -275,21 +298,100 @@ impl App {
         }
         chat.joined.set(true);
         self.view.notice("");
-        for pending in chat.ledger.borrow().pending() {
-            self.send_pending(chat, &pending);
+        let posts = chat.ledger.borrow_mut().outgoing(true);
+        for post in &posts {
+            self.send_pending(chat, post);
         }
     }
 
-    /// An `error` frame. `unavailable` means the relay could not store a message of ours: it stays
-    /// pending and is sent again after the next join.
-    fn refused(&self, code: ErrorCode, message: &str) {
-        if code == ErrorCode::Unavailable {
-            return self.view.notice(
+    /// An `error` frame. About a post of ours: one refused for the moment stays in the outbox
+    /// (sent again after a pause, or after the next join), one refused for what it is is marked
+    /// failed and never sent again.
+    fn refused(&self, chat: &Chat, code: ErrorCode, message: &str, id: Option<&str>) {
+        let refusal = id.map_or(Refusal::Unknown, |id| {
+            chat.ledger.borrow_mut().refused(id, code, message)
+        });
+        match (refusal, id) {
+            (Refusal::Failed(reason), Some(id)) => {
+                self.view.failed(id, &reason);
+                self.view
+                    .notice("The relay refused a message: edit it or remove it.");
+            }
+            (Refusal::Retry { pause: true }, _) => {
+                self.pause_sending(chat);
+                self.view.notice(
+                    "Sending too fast: the message stays in the outbox and goes out again in a \
+                     moment.",
+                );
+            }
+            (Refusal::Retry { .. }, _) if code == ErrorCode::Unavailable => self.view.notice(
                 "The relay could not store a message; it stays in the outbox and is sent again \
                  after the next join.",
-            );
+            ),
+            (Refusal::Retry { .. }, _) => {}
+            _ => self.view.notice(&format!("{message} ({code})")),
         }
-        self.view.notice(&format!("{message} ({code})"));
+    }
+
+    /// Holds new sends for a second, then sends every unsent post.
+    fn pause_sending(&self, chat: &Chat) {
+        if chat.pause.borrow().is_some() {
+            return;
+        }
+        let me = self.me.clone();
+        let timeout = Timeout::new(1000, move || {
+            if let Some(app) = me.upgrade() {
+                app.resume_sending();
+            }
+        });
+        chat.pause.replace(Some(timeout));
+    }
+
+    fn resume_sending(&self) {
+        let chat = self.chat.borrow();
+        let Some(chat) = chat.as_ref() else { return };
+        drop(chat.pause.take());
+        self.send_unsent(chat);
+    }
+
+    /// Sends the posts not yet on the current connection, unless not joined or pausing.
+    pub(crate) fn send_unsent(&self, chat: &Chat) {
+        if !chat.joined.get() || chat.pause.borrow().is_some() {
+            return;
+        }
+        let posts = chat.ledger.borrow_mut().outgoing(false);
+        for post in &posts {
+            self.send_pending(chat, post);
+        }
+        self.tick();
+    }
+
+    /// A click in the message list: a failed post's Edit or Remove button.
+    fn message_action(&self, event: Event) {
+        let Some(button) = event
+            .target()
+            .and_then(|target| target.dyn_into::<Element>().ok())
+            .and_then(|element| element.closest("button[data-action]").ok().flatten())
+        else {
+            return;
+        };
+        let (Some(action), Some(id)) = (
+            button.get_attribute("data-action"),
+            button.get_attribute("data-id"),
+        ) else {
+            return;
+        };
+        let chat = self.chat.borrow();
+        let Some(chat) = chat.as_ref() else { return };
+        let Some(post) = chat.ledger.borrow_mut().remove(&id) else {
+            return;
+        };
+        self.view.remove(&id);
+        if let (Pending::Say { text, .. }, "edit") = (post, action.as_str()) {
+            self.view.edit(&text);
+        }
+        self.view.notice("");
+        self.tick();
     }
 
     /// A broadcast post: a text is shown (once, whatever the reconnects), an image waits for its bytes.

@@ -68,7 +68,8 @@ impl App {
         self.queue(|id| Pending::Image { id, mime, blob });
     }
 
-    /// Shows a message of ours at once, keeps it until acknowledged, and sends it if joined.
+    /// Shows a message of ours at once, keeps it until acknowledged, and sends it if joined (and not
+    /// pausing after a `rate-limited`).
     fn queue(&self, make: impl FnOnce(String) -> Pending) {
         let chat = self.chat.borrow();
         let Some(chat) = chat.as_ref() else {
@@ -82,10 +83,8 @@ impl App {
             Pending::Image { blob, .. } => Body::Image(blob),
         };
         self.view.pending(pending.id(), &chat.nick, body);
-        chat.ledger.borrow_mut().add(pending.clone());
-        if chat.joined.get() {
-            self.send_pending(chat, &pending);
-        }
+        chat.ledger.borrow_mut().add(pending);
+        self.send_unsent(chat);
         self.tick();
     }
 

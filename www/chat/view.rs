@@ -27,7 +27,7 @@ pub struct View {
     members: RefCell<BTreeSet<String>>,
     /// Shown messages, oldest first, with the object URL of their image if any.
     shown: RefCell<VecDeque<(Element, Option<String>)>>,
-    /// Our own messages still waiting for the relay's echo, by id.
+    /// Our own messages still waiting for the relay's echo, or failed, by id.
     pending: RefCell<HashMap<String, Element>>,
 }
 
@@ -161,6 +161,61 @@ impl View {
                 time.set_text_content(Some(&clock(ts)));
             }
         }
+    }
+
+    /// The relay refused our message `id` for what it is: it is shown as failed, with why, and
+    /// buttons to take it back into the input (a text) or remove it.
+    pub fn failed(&self, id: &str, reason: &str) {
+        let Some(item) = self.pending.borrow().get(id).cloned() else {
+            return;
+        };
+        item.set_class_name("failed");
+        let _ = item.remove_attribute("data-pending");
+        let _ = item.set_attribute("data-failed", "true");
+        if let Some(time) = item.query_selector("time").ok().flatten() {
+            time.set_text_content(Some("not sent"));
+        }
+        let Some(failure) = self.element("span", "failure") else {
+            return;
+        };
+        failure.set_class_name("failure");
+        failure.set_text_content(Some(&format!("Not sent: {reason}")));
+        let editable = item.query_selector("img").ok().flatten().is_none();
+        let actions = [("edit", "Edit"), ("remove", "Remove")];
+        for (action, label) in actions
+            .into_iter()
+            .filter(|(a, _)| editable || *a != "edit")
+        {
+            if let Some(button) = self.element("button", &format!("{action}-failed")) {
+                let _ = button.set_attribute("type", "button");
+                let _ = button.set_attribute("data-action", action);
+                let _ = button.set_attribute("data-id", id);
+                button.set_text_content(Some(label));
+                let _ = failure.append_child(&button);
+            }
+        }
+        let _ = item.append_child(&failure);
+    }
+
+    /// Takes our message `id` off the page, with its image's object URL.
+    pub fn remove(&self, id: &str) {
+        let Some(item) = self.pending.borrow_mut().remove(id) else {
+            return;
+        };
+        let mut shown = self.shown.borrow_mut();
+        let index = shown
+            .iter()
+            .position(|(shown, _)| shown.is_same_node(Some(&item)));
+        if let Some((_, url)) = index.and_then(|index| shown.remove(index)) {
+            revoke(url);
+        }
+        item.remove();
+    }
+
+    /// Puts `text` back into the message input, to edit and send again.
+    pub fn edit(&self, text: &str) {
+        self.input.set_value(text);
+        let _ = self.input.focus();
     }
 
     pub fn system(&self, text: &str) {

@@ -226,7 +226,9 @@ impl Chat {
     /// The next frame must be an error with `code`; returns its message.
     pub async fn expect_error(&mut self, code: ErrorCode) -> String {
         match self.recv().await {
-            ServerMessage::Error { code: got, message } => {
+            ServerMessage::Error {
+                code: got, message, ..
+            } => {
                 assert_eq!(got, code, "{message}");
                 message
             }
