@@ -39,6 +39,12 @@ pub const ROOMS: Section = Section {
     end: "<!-- rooms:end -->",
 };
 
+/// `cargo xtask bench`'s section: the chat's fan-out against a Node server.
+pub const FANOUT: Section = Section {
+    start: "<!-- fanout:start: written by `cargo xtask bench`; edits up to fanout:end are overwritten -->",
+    end: "<!-- fanout:end -->",
+};
+
 /// `existing` with `report` between `section`'s markers; a new file with every section (the
 /// others not measured yet) when there is none.
 ///
@@ -60,10 +66,12 @@ pub fn splice(
             format!("{}\n{text}{}\n", of.start, of.end)
         };
         return Ok(format!(
-            "# Benchmarks\n\n## Size\n\n{}\n## Speed and churn\n\n{}\n## Rooms throughput\n\n{}",
+            "# Benchmarks\n\n## Size\n\n{}\n## Speed and churn\n\n{}\n## Rooms throughput\n\n{}\n\
+             ## Fan-out\n\n{}",
             body(SIZE),
             body(BENCH),
-            body(ROOMS)
+            body(ROOMS),
+            body(FANOUT)
         ));
     };
     let start = only(existing, section.start)?;
@@ -116,8 +124,16 @@ mod tests {
         let document = splice(None, SIZE, "table\n");
         let expected = format!(
             "# Benchmarks\n\n## Size\n\n{}\ntable\n{}\n\n## Speed and churn\n\n{}\n\
-             Not measured yet.\n{}\n\n## Rooms throughput\n\n{}\nNot measured yet.\n{}\n",
-            SIZE.start, SIZE.end, BENCH.start, BENCH.end, ROOMS.start, ROOMS.end
+             Not measured yet.\n{}\n\n## Rooms throughput\n\n{}\nNot measured yet.\n{}\n\n\
+             ## Fan-out\n\n{}\nNot measured yet.\n{}\n",
+            SIZE.start,
+            SIZE.end,
+            BENCH.start,
+            BENCH.end,
+            ROOMS.start,
+            ROOMS.end,
+            FANOUT.start,
+            FANOUT.end
         );
         assert_eq!(document, Ok(expected));
         let document = splice(None, BENCH, "speed\n").unwrap_or_default();

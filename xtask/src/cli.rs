@@ -47,14 +47,17 @@ pub enum Task {
     /// target/size/. Installs wasm-opt when missing (npm's binaryen under
     /// target/tools/binaryen, else Debian's binaryen as root).
     Size,
-    /// Measure speed against raw JavaScript and gloo-net, leaks under churn, and the rooms'
-    /// throughput, and write the tables into BENCHMARKS.md.
+    /// Measure speed against raw JavaScript and gloo-net, leaks under churn, the rooms'
+    /// throughput and the chat's fan-out, and write the tables into BENCHMARKS.md.
     ///
     /// Builds the benchmark page (bench/) and the relay in release mode, runs every case in
     /// headless Chromium, then Firefox (the Speed and churn section; about 22 minutes on 2
     /// cores). Then the chat rooms' throughput (posts/s, deliveries/s) of the in-memory relay
     /// of commit c2b6509, the SQLite relay and the Redis relay under one load (the Rooms
-    /// throughput section; installs redis-server when missing).
+    /// throughput section; installs redis-server when missing). Then the chat's fan-out
+    /// (delivered/s, latency, server CPU per delivery) of the relay against a Node server on
+    /// the ws package, in rooms of 10, 50 and 1,000 (the Fan-out section; installs nodejs and
+    /// npm when missing). --rooms and --fanout measure only those.
     Bench(bench::Options),
     /// Install the tools and browsers the tests need; print how to use them by hand.
     Setup,
@@ -91,6 +94,15 @@ mod tests {
             Ok(Task::Bench(bench::Options {
                 browser: Some(Browser::Chromium),
                 rooms_only: true,
+                fanout_only: false,
+            }))
+        );
+        assert_eq!(
+            parse("bench --fanout"),
+            Ok(Task::Bench(bench::Options {
+                browser: None,
+                rooms_only: false,
+                fanout_only: true,
             }))
         );
     }

@@ -128,6 +128,11 @@ impl Relay {
         &self.url
     }
 
+    /// The relay's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The CPU time (user and system) the relay process has used so far, from
     /// `/proc/<pid>/stat` in clock ticks of `ticks_per_s`; `None` where there is no `/proc`.
     pub fn cpu_time(&self, ticks_per_s: f64) -> Option<Duration> {

@@ -16,7 +16,7 @@ use crate::browsers::{self, Browser};
 use crate::page;
 use crate::process::{heading, say, version_of};
 use crate::relay::{self, Output, Relay};
-use crate::tasks::throughput;
+use crate::tasks::{fanout, throughput};
 use crate::tools;
 use crate::workspace::{Profile, Workspace};
 
@@ -32,9 +32,13 @@ pub struct Options {
     /// Measure in this browser only.
     #[arg(long, value_enum, value_name = "BROWSER")]
     pub browser: Option<Browser>,
-    /// Measure the rooms' throughput only, not the page.
+    /// Measure the rooms' throughput only, not the page (with --fanout: both).
     #[arg(long = "rooms")]
     pub rooms_only: bool,
+    /// Measure the chat's fan-out against a Node server only, not the page (with --rooms:
+    /// both).
+    #[arg(long = "fanout")]
+    pub fanout_only: bool,
 }
 
 /// Builds everything, runs the benchmark in each browser and writes `BENCHMARKS.md`; `Ok(false)`
@@ -44,11 +48,14 @@ pub struct Options {
 /// When a tool or browser is missing and cannot be installed, a build fails, or the relay does
 /// not start.
 pub fn run_all(workspace: &mut Workspace, options: &Options) -> Result<bool> {
-    if options.rooms_only {
-        return throughput::run_all(workspace);
+    if options.rooms_only || options.fanout_only {
+        let rooms = !options.rooms_only || throughput::run_all(workspace)?;
+        let fanout = !options.fanout_only || fanout::run_all(workspace)?;
+        return Ok(rooms && fanout);
     }
     let page = run_page(workspace, options)?;
-    Ok(throughput::run_all(workspace)? && page)
+    let rooms = throughput::run_all(workspace)?;
+    Ok(fanout::run_all(workspace)? && rooms && page)
 }
 
 /// The benchmark page in each browser, into the Speed and churn section.

@@ -174,7 +174,10 @@ fn build_for_size(workspace: &Workspace) -> Result<PathBuf> {
 }
 
 /// The kernel's clock ticks per second, the unit of `/proc/<pid>/stat`'s CPU times.
-fn clock_ticks(workspace: &Workspace) -> Result<f64> {
+///
+/// # Errors
+/// When `getconf CLK_TCK` cannot be run or prints no number.
+pub fn clock_ticks(workspace: &Workspace) -> Result<f64> {
     let ticks = workspace
         .cmd("getconf")
         .arg("CLK_TCK")
