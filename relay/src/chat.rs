@@ -7,13 +7,13 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
 use axum::response::Response;
-use futures_util::stream::{SplitSink, SplitStream};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
+use futures_util::stream::SplitStream;
 use tokio::sync::{mpsc, watch};
 
 use crate::AppState;
 use crate::bucket::TokenBucket;
-use crate::echo::{CLOSE_TIMEOUT, drain};
+use crate::echo::drain;
 use crate::logging::{self, Conn};
 use crate::protocol::{
     BAD_REQUEST_LIMIT, ClientMessage, ErrorCode, FLOOD_LIMIT, MAX_IMAGE_BYTES,
@@ -23,11 +23,18 @@ use crate::protocol::{
 };
 use crate::rooms::Peer;
 use crate::store::{Content, JoinError, JoinRequest, Membership, NewPost, Posted, StoreError};
+use crate::writer::{Queued, Writer};
 
 /// The transport's message and frame limit: a little above the largest frame the protocol
 /// allows, so that the relay itself sees an oversized frame and closes with 1008 (tungstenite
 /// would end the connection with an error instead).
 const MAX_WS_MESSAGE: usize = MAX_IMAGE_BYTES + 64 * 1024;
+
+/// How much tungstenite reads from the socket at once: the largest text frame the protocol
+/// allows. Tungstenite zeroes this much before every read attempt, and a connection's reads are
+/// attempted each time its task wakes to write, so its default of 128 KiB made zeroing memory
+/// the relay's largest cost per delivery; it is also held by every connection, idle or not.
+const READ_BUFFER: usize = MAX_TEXT_FRAME_BYTES;
 
 pub(crate) async fn chat(
     State(state): State<AppState>,
@@ -36,6 +43,7 @@ pub(crate) async fn chat(
 ) -> Response {
     ws.max_message_size(MAX_WS_MESSAGE)
         .max_frame_size(MAX_WS_MESSAGE)
+        .read_buffer_size(READ_BUFFER)
         .on_upgrade(move |socket| async move {
             let tracker = state.tracker().clone();
             let peer = conn.id();
@@ -43,19 +51,19 @@ pub(crate) async fn chat(
         })
 }
 
-/// Runs one connection, known to the rooms as `peer`: reads and answers the client, writes what
-/// the rooms queue for it, and closes it when the relay or the rooms ask.
+/// Runs one connection, known to the rooms as `peer`: reads and answers the client while its
+/// [`Writer`] writes what the rooms queue for it, and closes it when the relay or the rooms ask.
 async fn connection(state: AppState, socket: WebSocket, peer: u64) {
-    let (mut sink, mut stream) = socket.split();
+    let (sink, mut stream) = socket.split();
     let (outbox, queued) = mpsc::channel(QUEUE_FRAMES);
     let (welcome, welcomes) = mpsc::unbounded_channel();
     let (kick, mut kicked) = watch::channel(None);
     let peer = Peer::new(peer, outbox, welcome, kick);
     let mut session = Session::new(state.clone(), peer);
-    let mut queued = Queued { welcomes, queued };
+    let mut writer = Writer::spawn(sink, Queued { welcomes, queued });
     let closing = tokio::select! {
         closing = session.read(&mut stream) => closing,
-        () = write(&mut sink, &mut queued) => None,
+        () = writer.failed() => None,
         closing = close_requested(&mut kicked) => Some(closing),
         () = state.stopping() => Some(close_frame(close_code::RESTART, REASON_RESTARTING)),
     };
@@ -69,78 +77,11 @@ async fn connection(state: AppState, socket: WebSocket, peer: u64) {
     // Leave first, so the others hear of it before the closing handshake ends.
     drop(session);
     if let Some(frame) = closing {
-        close(sink, stream, queued, frame).await;
-    }
-}
-
-/// What the rooms queued for one connection: its welcome, which goes before anything queued
-/// after it, and everything else, bounded.
-#[derive(Debug)]
-struct Queued {
-    welcomes: mpsc::UnboundedReceiver<Vec<Message>>,
-    queued: mpsc::Receiver<Message>,
-}
-
-impl Queued {
-    /// What to write next, the welcome first; `None` once nothing more can come.
-    async fn next(&mut self) -> Option<Next> {
-        tokio::select! {
-            biased;
-            Some(welcome) = self.welcomes.recv() => Some(Next::Welcome(welcome)),
-            message = self.queued.recv() => message.map(Next::Frame),
+        logging::sent_close(frame.code, &frame.reason);
+        if writer.close(frame).await {
+            drain(&mut stream).await;
         }
     }
-
-    /// What is queued already, without waiting.
-    fn ready(&mut self) -> Vec<Message> {
-        let mut ready = Vec::new();
-        while let Ok(welcome) = self.welcomes.try_recv() {
-            ready.extend(welcome);
-        }
-        while let Ok(message) = self.queued.try_recv() {
-            ready.push(message);
-        }
-        ready
-    }
-
-    fn is_empty(&self) -> bool {
-        self.welcomes.is_empty() && self.queued.is_empty()
-    }
-}
-
-/// Writes queued frames in order, flushing whenever the queue is empty; returns when a write
-/// fails.
-async fn write(sink: &mut SplitSink<WebSocket, Message>, queued: &mut Queued) {
-    while let Some(next) = queued.next().await {
-        let fed = match next {
-            Next::Frame(frame) => sink.feed(frame).await,
-            Next::Welcome(frames) => feed_all(sink, frames).await,
-        };
-        let written = match fed {
-            Ok(()) if queued.is_empty() => sink.flush().await,
-            fed => fed,
-        };
-        if let Err(error) = written {
-            return logging::failed(&error);
-        }
-    }
-}
-
-/// A welcome and its images, or one frame: one frame needs no list of its own on the way out.
-#[derive(Debug)]
-enum Next {
-    Welcome(Vec<Message>),
-    Frame(Message),
-}
-
-async fn feed_all(
-    sink: &mut SplitSink<WebSocket, Message>,
-    frames: Vec<Message>,
-) -> Result<(), axum::Error> {
-    for frame in frames {
-        sink.feed(frame).await?;
-    }
-    Ok(())
 }
 
 /// The Close frame the rooms asked for (replaced, too slow).
@@ -154,31 +95,6 @@ async fn close_requested(kicked: &mut watch::Receiver<Option<CloseFrame>>) -> Cl
         Some(frame) => frame,
         // The sender lives in the peer, which outlives this wait.
         None => std::future::pending().await,
-    }
-}
-
-/// Sends what is still queued (unless the client is too slow to take it), then `frame`, then
-/// waits for the client's Close; each step bounded by [`CLOSE_TIMEOUT`].
-async fn close(
-    mut sink: SplitSink<WebSocket, Message>,
-    mut stream: SplitStream<WebSocket>,
-    mut queued: Queued,
-    frame: CloseFrame,
-) {
-    let flush_queue = frame.code != close_code::AGAIN;
-    logging::sent_close(frame.code, &frame.reason);
-    let send = async {
-        if flush_queue {
-            for message in queued.ready() {
-                sink.feed(message).await?;
-            }
-        }
-        sink.send(Message::Close(Some(frame))).await
-    };
-    match tokio::time::timeout(CLOSE_TIMEOUT, send).await {
-        Ok(Ok(())) => drain(&mut stream).await,
-        Ok(Err(error)) => logging::failed(&error),
-        Err(_) => logging::failed(&"the Close frame could not be sent in time"),
     }
 }
 

@@ -19,6 +19,7 @@
 //! - `echo`: `GET /echo` and the echo loop every echoing endpoint shares.
 //! - `faults`: the `/test/*` router: misbehaving WebSocket endpoints and HTTP controls.
 //! - `raw`: hand-written handshakes and frames that tungstenite refuses to produce.
+//! - `writer`: the writing half of a chat connection, on a task of its own.
 //! - `tracker`: the live-connection registry behind `/test/connections` and `/test/drop-all`.
 //! - [`logging`]: the log's subscriber (`RUST_LOG`), and the spans of requests and connections.
 //! - `closes`: how tagged echo connections ended, for `/test/close-seen`.
@@ -58,6 +59,7 @@ mod raw;
 mod rooms;
 pub mod store;
 mod tracker;
+mod writer;
 
 use std::future::{Future, IntoFuture, pending};
 use std::net::SocketAddr;
@@ -71,6 +73,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::serve::ListenerExt as _;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::time::Instant;
@@ -350,6 +353,13 @@ pub async fn serve(
         signalled.shared.stopping.send_replace(true);
     };
     let app = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    // Every frame goes out as soon as it is written: Nagle's algorithm would hold a small
+    // frame back until the peer acknowledges the one before, up to its delayed ACK (40 ms).
+    let listener = listener.tap_io(|tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!(%error, "cannot set TCP_NODELAY on a connection");
+        }
+    });
     let server = axum::serve(listener, app)
         .with_graceful_shutdown(signal)
         .into_future();

@@ -11,6 +11,10 @@ use duplex_relay::args::Args;
 use duplex_relay::{AppState, Config, logging, serve};
 use tokio::net::TcpListener;
 
+/// jemalloc, also behind SQLite's `malloc` (see Cargo.toml).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     let args = Args::parse();
     let log = logging::subscriber(std::io::stderr, std::io::stderr().is_terminal());

@@ -1,5 +1,5 @@
 //! Durable rooms: posts, `seq` and re-send memory in SQLite under `--data`, surviving SIGKILL
-//! and SIGTERM of the real binary; resuming with `since` inside and beyond the bound and after
+//! and SIGTERM of the real binary, also when many posts arrive at once and share commits; resuming with `since` inside and beyond the bound and after
 //! a history reset; retention; and the bad states (a data folder that cannot be created, a
 //! corrupt or locked database, a full one) that fail clearly instead of losing posts.
 
@@ -73,6 +73,69 @@ async fn posts_seq_and_resends_survive_a_sigkill() {
     let mut carol = Chat::connect_to(relay.addr).await;
     let welcome = carol.join_here("durable", "carol", None).await;
     assert_eq!(welcome.seqs(), vec![1, 2, 3], "after a SIGTERM too");
+}
+
+/// Rooms and members of the concurrent test, and posts each member sends at once.
+const ROOMS: usize = 4;
+const MEMBERS: usize = 10;
+const POSTS_EACH: usize = 15;
+
+#[tokio::test]
+async fn concurrent_posts_share_commits_and_every_acknowledged_one_survives_a_sigkill() {
+    let data = TempDir::new();
+    let relay = RelayProcess::start(data.path(), &[]);
+    let mut senders = tokio::task::JoinSet::new();
+    for member in 0..ROOMS * MEMBERS {
+        let addr = relay.addr;
+        senders.spawn(async move {
+            let room = format!("burst-{}", member % ROOMS);
+            let mut chat = Chat::connect_to(addr).await;
+            let epoch = chat
+                .join_here(&room, &format!("m{member}"), None)
+                .await
+                .epoch;
+            // Every post at once: they arrive while others' commits wait for the disk.
+            for n in 0..POSTS_EACH {
+                chat.say(&format!("p{n}"), &format!("{member}/{n}")).await;
+            }
+            let mut acks = Vec::new();
+            for n in 0..POSTS_EACH {
+                acks.push(chat.ack(&format!("p{n}")).await.0);
+            }
+            (room, epoch, acks)
+        });
+    }
+    let mut acknowledged: Vec<(String, String, Post)> = Vec::new();
+    while let Some(sent) = senders.join_next().await {
+        let (room, epoch, acks) = sent.expect("a sender");
+        acknowledged.extend(
+            acks.into_iter()
+                .map(|ack| (room.clone(), epoch.clone(), ack)),
+        );
+    }
+    assert_eq!(acknowledged.len(), ROOMS * MEMBERS * POSTS_EACH);
+
+    relay.kill();
+    let relay = RelayProcess::start(data.path(), &[]);
+    for room in 0..ROOMS {
+        let room = format!("burst-{room}");
+        let epoch = acknowledged
+            .iter()
+            .find(|(r, ..)| *r == room)
+            .map(|(_, epoch, _)| epoch.clone())
+            .expect("posts in the room");
+        let mut reader = Chat::connect_to(relay.addr).await;
+        let since = Since { seq: 0, epoch };
+        let welcome = reader.join_since(&room, "reader", None, Some(since)).await;
+        let total = (MEMBERS * POSTS_EACH) as u64;
+        assert_eq!(welcome.seqs(), (1..=total).collect::<Vec<_>>(), "{room}");
+        for (_, _, ack) in acknowledged.iter().filter(|(r, ..)| *r == room) {
+            assert!(
+                welcome.history.contains(ack),
+                "{room}: acknowledged {ack:?} is stored"
+            );
+        }
+    }
 }
 
 #[tokio::test]

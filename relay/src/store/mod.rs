@@ -251,11 +251,7 @@ impl Store {
     /// A [`StoreError`]: nothing was stored, delivered or acknowledged.
     pub(crate) async fn post(&self, room: &str, post: NewPost) -> Result<Posted, StoreError> {
         match &self.engine {
-            Engine::Sqlite(engine) => {
-                let engine = Arc::clone(engine);
-                let room = room.to_owned();
-                blocking(move || engine.post(&room, &post)).await
-            }
+            Engine::Sqlite(engine) => engine.post(room, post).await,
             Engine::Redis(engine) => engine.post(room, &post).await,
         }
     }

@@ -2,15 +2,25 @@
 //!
 //! Durability: write-ahead log with `synchronous = FULL`, so a post is on disk when its
 //! transaction commits, which is before anyone sees it; a killed relay loses nothing it
-//! acknowledged. Each post is one transaction: the duplicate check, the room's next `seq`, the
-//! insert, and the deletion of what falls out of retention.
+//! acknowledged.
+//!
+//! Group commit: posts go to one committer thread, which takes every post waiting (up to
+//! [`MAX_BATCH`]) into one transaction, so posts that arrive while a commit waits for the disk
+//! share the next commit and its one `fsync`. For each post the transaction checks for a
+//! duplicate, takes the room's next `seq`, inserts, and deletes what falls out of retention. When
+//! anything in a batch fails, the batch is rolled back and its posts are stored again one
+//! transaction each, so only the post that fails is refused. Posts are delivered, and answered,
+//! only once their transaction has committed.
 
 use std::fs;
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::slice;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, mpsc};
+use std::thread::{self, JoinHandle};
 
 use axum::body::Bytes;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
+use tokio::sync::oneshot;
 
 use super::{
     DATABASE_FILE, History, Limits, MAX_WELCOME_IMAGE_BYTES, NewPost, OpenError, Posted,
@@ -37,11 +47,31 @@ CREATE TABLE IF NOT EXISTS posts (
 ) STRICT;
 ";
 
+/// The most posts one transaction takes.
+const MAX_BATCH: usize = 256;
+
 #[derive(Debug)]
 pub(crate) struct Sqlite {
+    shared: Arc<Shared>,
+    /// To the committer; `None` once dropping.
+    posts: Option<mpsc::Sender<Request>>,
+    committer: Option<JoinHandle<()>>,
+}
+
+/// What the committer thread and the joins share.
+#[derive(Debug)]
+struct Shared {
     connection: Mutex<Connection>,
     keep_posts: u64,
     rooms: Arc<Rooms>,
+}
+
+/// One post waiting for the committer, and where its answer goes.
+#[derive(Debug)]
+struct Request {
+    room: String,
+    post: NewPost,
+    answer: oneshot::Sender<Result<Posted, StoreError>>,
 }
 
 impl Sqlite {
@@ -84,30 +114,41 @@ impl Sqlite {
         // Writing the schema takes the exclusive lock, and reading it proves the file is a
         // database.
         connection.execute_batch(SCHEMA).map_err(fail)?;
-        Ok(Self {
+        let shared = Arc::new(Shared {
             connection: Mutex::new(connection),
             keep_posts: u64::try_from(limits.keep_posts).unwrap_or(u64::MAX),
             rooms,
+        });
+        let (posts, requests) = mpsc::channel();
+        let committer = {
+            let shared = Arc::clone(&shared);
+            thread::Builder::new()
+                .name("sqlite-commit".to_owned())
+                .spawn(move || shared.commit_batches(&requests))
+                .map_err(|error| {
+                    OpenError::new(&path, format!("cannot start the committer thread: {error}"))
+                })?
+        };
+        Ok(Self {
+            shared,
+            posts: Some(posts),
+            committer: Some(committer),
         })
     }
 
-    fn lock(&self) -> MutexGuard<'_, Connection> {
-        self.connection
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-    }
-
-    pub(crate) fn post(&self, room: &str, new: &NewPost) -> Result<Posted, StoreError> {
-        let mut connection = self.lock();
-        let inserted = insert(&mut connection, room, new, self.keep_posts).map_err(store_error)?;
-        if let Inserted::New(stored) = &inserted {
-            // Still under the lock: rooms see posts in seq order.
-            self.rooms.deliver(room, stored);
-        }
-        Ok(match inserted {
-            Inserted::New(_) => Posted::New,
-            Inserted::Again(original) => Posted::Again(original),
-        })
+    /// Stores `new` in `room` in the committer's next transaction and delivers it once that
+    /// has committed.
+    pub(crate) async fn post(&self, room: &str, new: NewPost) -> Result<Posted, StoreError> {
+        let stopped = || StoreError::Failed("the store's committer has stopped".to_owned());
+        let (answer, answered) = oneshot::channel();
+        let request = Request {
+            room: room.to_owned(),
+            post: new,
+            answer,
+        };
+        let posts = self.posts.as_ref().ok_or_else(stopped)?;
+        posts.send(request).map_err(|_| stopped())?;
+        answered.await.unwrap_or_else(|_| Err(stopped()))
     }
 
     pub(crate) fn join<R>(
@@ -116,10 +157,57 @@ impl Sqlite {
         since: Option<&Since>,
         welcome: impl FnOnce(History) -> R,
     ) -> Result<R, StoreError> {
-        let connection = self.lock();
+        let connection = self.shared.lock();
         let history = history(&connection, room, since).map_err(store_error)?;
         // Still under the lock: no post is delivered between this history and the member.
         Ok(welcome(history))
+    }
+}
+
+impl Drop for Sqlite {
+    fn drop(&mut self) {
+        // The committer ends with its channel, and closes the database as it does: a relay
+        // opened next on the same folder must not find it still locked.
+        drop(self.posts.take());
+        if let Some(committer) = self.committer.take() {
+            let _ = committer.join();
+        }
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        self.connection
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The committer thread: every post waiting, up to [`MAX_BATCH`], in one transaction,
+    /// until the store is dropped.
+    fn commit_batches(&self, requests: &mpsc::Receiver<Request>) {
+        while let Ok(first) = requests.recv() {
+            let mut batch = vec![first];
+            batch.extend(requests.try_iter().take(MAX_BATCH - 1));
+            self.commit(batch);
+        }
+    }
+
+    /// Stores `batch` in one transaction, then, still under the lock so that rooms see posts
+    /// in `seq` order and no join falls in between, delivers the new posts and answers each.
+    fn commit(&self, batch: Vec<Request>) {
+        let mut connection = self.lock();
+        let outcomes = store_batch(&mut connection, &batch, self.keep_posts);
+        for (request, outcome) in batch.into_iter().zip(outcomes) {
+            let answer = outcome.map(|inserted| match inserted {
+                Inserted::New(stored) => {
+                    self.rooms.deliver(&request.room, &stored);
+                    Posted::New
+                }
+                Inserted::Again(original) => Posted::Again(original),
+            });
+            // A connection that stopped waiting is gone; its post is stored all the same.
+            let _ = request.answer.send(answer);
+        }
     }
 }
 
@@ -128,40 +216,87 @@ enum Inserted {
     Again(Stored),
 }
 
-fn insert(
+/// The outcome of each post of `batch`, in order: all in one transaction, or, when that fails,
+/// each in a transaction of its own.
+fn store_batch(
     connection: &mut Connection,
+    batch: &[Request],
+    keep_posts: u64,
+) -> Vec<Result<Inserted, StoreError>> {
+    match transaction(connection, batch, keep_posts) {
+        Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
+        Err(failure) if batch.len() == 1 => vec![Err(store_error(failure))],
+        Err(_) => batch
+            .iter()
+            .map(|request| {
+                transaction(connection, slice::from_ref(request), keep_posts)
+                    .map_err(store_error)
+                    .and_then(|mut outcome| {
+                        outcome.pop().ok_or_else(|| {
+                            StoreError::Failed("a transaction stored nothing".to_owned())
+                        })
+                    })
+            })
+            .collect(),
+    }
+}
+
+/// Every post of `batch` in one transaction: committed, or, on any failure, rolled back.
+fn transaction(
+    connection: &mut Connection,
+    batch: &[Request],
+    keep_posts: u64,
+) -> Result<Vec<Inserted>, Failure> {
+    let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let outcomes = batch
+        .iter()
+        .map(|request| insert(&tx, &request.room, &request.post, keep_posts))
+        .collect::<Result<Vec<_>, _>>()?;
+    tx.commit()?;
+    Ok(outcomes)
+}
+
+fn insert(
+    connection: &Connection,
     room: &str,
     new: &NewPost,
     keep_posts: u64,
 ) -> Result<Inserted, Failure> {
-    let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let original = tx
-        .query_row(
+    let original = connection
+        .prepare_cached(
             "SELECT post, bytes FROM posts WHERE room = ?1 AND from_key = ?2 AND id = ?3",
-            params![room, new.from_key, new.id],
-            |row| Ok((row.get::<_, String>(0)?, row.get::<_, Option<Vec<u8>>>(1)?)),
-        )
+        )?
+        .query_row(params![room, new.from_key, new.id], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, Option<Vec<u8>>>(1)?))
+        })
         .optional()?;
     if let Some(row) = original {
         return Ok(Inserted::Again(stored(row)?));
     }
-    room_row(&tx, room)?;
-    let seq: u64 = tx.query_row(
-        "UPDATE rooms SET last_seq = last_seq + 1 WHERE name = ?1 RETURNING last_seq",
-        [room],
-        |row| row.get(0),
-    )?;
+    room_row(connection, room)?;
+    let seq: u64 = connection
+        .prepare_cached(
+            "UPDATE rooms SET last_seq = last_seq + 1 WHERE name = ?1 RETURNING last_seq",
+        )?
+        .query_row([room], |row| row.get(0))?;
     let Stored { post, bytes } = new.numbered(seq);
     let json = serde_json::to_string(&post).map_err(|error| Failure::Data(error.to_string()))?;
-    tx.execute(
-        "INSERT INTO posts (room, seq, from_key, id, post, bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![room, seq, new.from_key, new.id, json, bytes.as_deref()],
-    )?;
-    tx.execute(
-        "DELETE FROM posts WHERE room = ?1 AND seq <= ?2",
-        params![room, seq.saturating_sub(keep_posts)],
-    )?;
-    tx.commit()?;
+    connection
+        .prepare_cached(
+            "INSERT INTO posts (room, seq, from_key, id, post, bytes) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![
+            room,
+            seq,
+            new.from_key,
+            new.id,
+            json,
+            bytes.as_deref()
+        ])?;
+    connection
+        .prepare_cached("DELETE FROM posts WHERE room = ?1 AND seq <= ?2")?
+        .execute(params![room, seq.saturating_sub(keep_posts)])?;
     Ok(Inserted::New(Stored { post, bytes }))
 }
 
@@ -169,14 +304,19 @@ fn insert(
 fn room_row(connection: &Connection, room: &str) -> Result<(String, u64), Failure> {
     let select = "SELECT epoch, last_seq FROM rooms WHERE name = ?1";
     let read = |row: &rusqlite::Row<'_>| Ok((row.get(0)?, row.get(1)?));
-    if let Some(found) = connection.query_row(select, [room], read).optional()? {
+    let found = connection
+        .prepare_cached(select)?
+        .query_row([room], read)
+        .optional()?;
+    if let Some(found) = found {
         return Ok(found);
     }
-    connection.execute(
-        "INSERT INTO rooms (name, epoch, last_seq) VALUES (?1, lower(hex(randomblob(8))), 0)",
-        [room],
-    )?;
-    Ok(connection.query_row(select, [room], read)?)
+    connection
+        .prepare_cached(
+            "INSERT INTO rooms (name, epoch, last_seq) VALUES (?1, lower(hex(randomblob(8))), 0)",
+        )?
+        .execute([room])?;
+    Ok(connection.prepare_cached(select)?.query_row([room], read)?)
 }
 
 fn history(connection: &Connection, room: &str, since: Option<&Since>) -> Result<History, Failure> {
@@ -259,5 +399,98 @@ fn describe(error: &rusqlite::Error) -> String {
         }
         Some(ErrorCode::DiskFull) => "the disk or the database quota is full".to_owned(),
         _ => error.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Content;
+
+    fn request(room: &str, id: &str) -> (Request, oneshot::Receiver<Result<Posted, StoreError>>) {
+        let (answer, answered) = oneshot::channel();
+        let post = NewPost {
+            from: "Ada".to_owned(),
+            from_key: "ada".to_owned(),
+            id: id.to_owned(),
+            content: Content::Text(format!("text {id}")),
+        };
+        let room = room.to_owned();
+        (Request { room, post, answer }, answered)
+    }
+
+    fn open(name: &str, max_bytes: Option<u64>) -> (Sqlite, std::path::PathBuf) {
+        let folder =
+            std::env::temp_dir().join(format!("duplex-sqlite-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&folder);
+        let limits = Limits {
+            keep_posts: 1000,
+            max_bytes,
+        };
+        let store = Sqlite::open(&folder, limits, Arc::new(Rooms::default())).expect("open");
+        (store, folder)
+    }
+
+    #[test]
+    fn a_post_that_fails_in_a_batch_is_refused_alone() {
+        let (store, folder) = open("fallback", Some(256 * 1024));
+        let (first, first_answer) = request("r", "small-1");
+        let (mut big, big_answer) = request("r", "big");
+        big.post.content = Content::Image {
+            mime: "image/png".to_owned(),
+            bytes: Bytes::from(vec![7; 1 << 20]),
+        };
+        let (last, last_answer) = request("r", "small-2");
+        store.shared.commit(vec![first, big, last]);
+        assert_eq!(answer(first_answer), None);
+        assert!(matches!(
+            big_answer.blocking_recv().expect("answered"),
+            Err(StoreError::Full)
+        ));
+        assert_eq!(answer(last_answer), None);
+        let stored = history(&store.shared.lock(), "r", None)
+            .ok()
+            .expect("history");
+        assert_eq!(stored.seq, 2, "the refused post took no seq");
+        drop(store);
+        let _ = fs::remove_dir_all(&folder);
+    }
+
+    fn answer(mut answered: oneshot::Receiver<Result<Posted, StoreError>>) -> Option<u64> {
+        match answered.try_recv().expect("answered") {
+            Ok(Posted::New) => None,
+            Ok(Posted::Again(original)) => Some(original.post.seq()),
+            Err(error) => panic!("not stored: {error}"),
+        }
+    }
+
+    #[test]
+    fn one_transaction_stores_a_batch_in_order_and_knows_its_own_duplicates() {
+        let (store, folder) = open("batch", None);
+        let (requests, answers): (Vec<_>, Vec<_>) =
+            [("a", "1"), ("b", "1"), ("a", "2"), ("a", "1"), ("b", "2")]
+                .into_iter()
+                .map(|(room, id)| request(room, id))
+                .unzip();
+        store.shared.commit(requests);
+        let answers: Vec<_> = answers.into_iter().map(answer).collect();
+        assert_eq!(answers, [None, None, None, Some(1), None]);
+        let connection = store.shared.lock();
+        for (room, seqs) in [("a", 2), ("b", 2)] {
+            let stored = history(&connection, room, None).ok().expect("history");
+            assert_eq!(stored.seq, seqs, "room {room}");
+            let ids: Vec<_> = stored
+                .posts
+                .iter()
+                .map(|stored| match &stored.post {
+                    crate::protocol::Post::Message(message) => message.id.clone(),
+                    other => panic!("{other:?}"),
+                })
+                .collect();
+            assert_eq!(ids, ["1", "2"], "room {room}");
+        }
+        drop(connection);
+        drop(store);
+        let _ = fs::remove_dir_all(&folder);
     }
 }
