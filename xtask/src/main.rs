@@ -8,6 +8,7 @@ mod benchmarks;
 mod browsers;
 mod cli;
 mod error;
+mod npm;
 mod outdir;
 mod package;
 mod page;

@@ -44,6 +44,30 @@ pub fn build(workspace: &Workspace, profile: Profile) -> Result<PathBuf> {
         .join(format!("duplex-relay{}", std::env::consts::EXE_SUFFIX)))
 }
 
+/// Builds the relay's example `name` (a load generator) in release mode and returns its program.
+///
+/// # Errors
+/// When cargo cannot be run or the build fails.
+pub fn build_example(workspace: &Workspace, name: &str) -> Result<PathBuf> {
+    workspace
+        .cargo()
+        .args([
+            "build",
+            "--release",
+            "--package",
+            "duplex-relay",
+            "--example",
+            name,
+        ])
+        .run()
+        .with_context(|| format!("building the relay's example {name}"))?;
+    Ok(workspace
+        .target()
+        .join(Profile::Release.dir())
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX)))
+}
+
 /// A running relay; dropping it kills the process and waits for it.
 #[derive(Debug)]
 #[must_use = "dropping the Relay stops the relay process"]

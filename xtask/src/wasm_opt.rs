@@ -3,13 +3,12 @@
 //! [`NPM_VERSION`] under `<target>/tools/binaryen`, else Debian's `binaryen` package.
 
 use std::fs;
-use std::io;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
-use anyhow::{Context as _, Result, anyhow, bail};
+use anyhow::{Context as _, Result, anyhow};
 
 use crate::apt;
+use crate::npm;
 use crate::process::say;
 use crate::workspace::Workspace;
 
@@ -104,25 +103,16 @@ fn npm_major() -> Option<u32> {
 /// `npm install binaryen@NPM_VERSION` into [`npm_prefix`], after installing `nodejs` and `npm`
 /// with apt-get if `npm` is missing.
 fn install_npm_package(workspace: &Workspace) -> Result<()> {
-    if workspace.find("npm").is_none() {
-        say("npm: missing, installing nodejs and npm with apt-get");
-        apt::install(workspace, &["nodejs", "npm"])?;
-    }
-    // npm reports on stdout; keep stdout for the results.
-    let cmd = workspace
-        .cmd("npm")
-        .args(["install", "--no-audit", "--no-fund", "--prefix"])
-        .arg(npm_prefix(workspace))
-        .arg(format!("binaryen@{NPM_VERSION}"));
-    eprintln!("$ {cmd}");
-    let status = Command::from(cmd)
-        .stdout(Stdio::from(io::stderr()))
-        .status()
-        .context("cannot run npm")?;
-    if !status.success() {
-        bail!("`npm install binaryen@{NPM_VERSION}` failed ({status})");
-    }
-    Ok(())
+    npm::ensure(workspace)?;
+    npm::run(
+        workspace,
+        |npm| {
+            npm.args(["install", "--prefix"])
+                .arg(npm_prefix(workspace))
+                .arg(format!("binaryen@{NPM_VERSION}"))
+        },
+        &format!("npm install binaryen@{NPM_VERSION}"),
+    )
 }
 
 /// `program` with what its `--version` prints, if it runs.

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::fs;
 use std::io;
 
-use crate::benchmarks;
+use crate::benchmarks::{self, thousands};
 use crate::page;
 use crate::page::{Example, PAGES_PACKAGE};
 use crate::process::{heading, say, version_of};
@@ -330,19 +330,6 @@ fn ratio(size: u64, baseline: u64) -> String {
     format!("{:.2}x", size as f64 / baseline as f64)
 }
 
-/// `n` with a comma between groups of three digits: `23,464`.
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut text = String::new();
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            text.push(',');
-        }
-        text.push(digit);
-    }
-    text
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -401,15 +388,6 @@ mod tests {
         );
         assert_eq!(VARIANTS[0].wasm_file(), "callback_bg.wasm");
         assert_eq!(VARIANTS[0].js_file(), "callback.js");
-    }
-
-    #[test]
-    fn thousands_are_grouped() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1_000), "1,000");
-        assert_eq!(thousands(23_464), "23,464");
-        assert_eq!(thousands(1_234_567), "1,234,567");
     }
 
     #[test]

@@ -54,17 +54,7 @@ pub fn run_all(workspace: &Workspace) -> Result<bool> {
     let today = relay::build(workspace, Profile::Release)?;
     let for_size = build_for_size(workspace)?;
     let baseline = build_baseline(workspace)?;
-    workspace
-        .cargo()
-        .args(["build", "--release", "--package", "duplex-relay"])
-        .args(["--example", "throughput"])
-        .run()
-        .context("building the load")?;
-    let load = workspace
-        .target()
-        .join(Profile::Release.dir())
-        .join("examples")
-        .join(format!("throughput{}", std::env::consts::EXE_SUFFIX));
+    let load = relay::build_example(workspace, "throughput")?;
 
     let out = workspace.target().join(super::bench::OUT);
     fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
