@@ -41,6 +41,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use clap::Parser;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
@@ -52,8 +53,6 @@ use tokio::time::MissedTickBehavior;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-const USAGE: &str = "usage: fanout [--seconds S] [--ticks HZ] WS_URL SERVER_PID \
-                     ROOMSxMEMBERS:POSTERS@RATE...";
 /// How many members connect and join at once.
 const JOINING_AT_ONCE: usize = 32;
 /// The pause after the last welcome, for the `joined` frames still on their way.
@@ -85,7 +84,7 @@ async fn main() -> ExitCode {
 
 /// Runs every scenario; `Ok(false)` when one lost deliveries or got errors.
 async fn run() -> Result<bool, String> {
-    let options = Options::parse(std::env::args().skip(1))?;
+    let options = Options::parse();
     let clock = Clock(Instant::now());
     let mut clean = true;
     for (number, scenario) in options.scenarios.iter().enumerate() {
@@ -100,60 +99,36 @@ async fn run() -> Result<bool, String> {
     Ok(clean)
 }
 
-/// The command line.
-#[derive(Debug, Clone, PartialEq)]
+/// Offers a steady chat load to a server's /chat and prints one line of figures per scenario.
+#[derive(Debug, Clone, PartialEq, Parser)]
+#[command(name = "fanout")]
 struct Options {
-    url: String,
-    server_pid: u32,
-    ticks_per_s: f64,
+    /// How long the posters post, in seconds.
+    #[arg(long = "seconds", value_name = "S", default_value = "6", value_parser = seconds)]
     window: Duration,
+    /// Clock ticks a second of /proc/PID/stat (`getconf CLK_TCK`).
+    #[arg(long = "ticks", value_name = "HZ", default_value_t = 100.0, value_parser = positive)]
+    ticks_per_s: f64,
+    /// The server's /chat, e.g. ws://127.0.0.1:8080/chat.
+    #[arg(value_name = "WS_URL")]
+    url: String,
+    /// The server's process, whose CPU time is read.
+    #[arg(value_name = "SERVER_PID")]
+    server_pid: u32,
+    /// ROOMSxMEMBERS:POSTERS@RATE, such as 100x10:2@4.
+    #[arg(value_name = "SCENARIO", required = true)]
     scenarios: Vec<Scenario>,
 }
 
-impl Options {
-    fn parse(mut args: impl Iterator<Item = String>) -> Result<Self, String> {
-        let mut window = Duration::from_secs(6);
-        let mut ticks_per_s = 100.0;
-        let mut positional = Vec::new();
-        while let Some(arg) = args.next() {
-            let mut value = |name: &str| {
-                let value = args
-                    .next()
-                    .ok_or(format!("{name} needs a value; {USAGE}"))?;
-                value
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|value| value.is_finite() && *value > 0.0)
-                    .ok_or(format!("{name}: not a positive number: {value}"))
-            };
-            match arg.as_str() {
-                "--seconds" => window = Duration::from_secs_f64(value("--seconds")?),
-                "--ticks" => ticks_per_s = value("--ticks")?,
-                flag if flag.starts_with("--") => return Err(format!("unknown {flag}; {USAGE}")),
-                _ => positional.push(arg),
-            }
-        }
-        let mut positional = positional.into_iter();
-        let (Some(url), Some(pid)) = (positional.next(), positional.next()) else {
-            return Err(USAGE.to_owned());
-        };
-        let server_pid = pid
-            .parse()
-            .map_err(|error| format!("SERVER_PID {pid}: {error}"))?;
-        let scenarios = positional
-            .map(|scenario| scenario.parse())
-            .collect::<Result<Vec<Scenario>, String>>()?;
-        if scenarios.is_empty() {
-            return Err(format!("no scenario; {USAGE}"));
-        }
-        Ok(Self {
-            url,
-            server_pid,
-            ticks_per_s,
-            window,
-            scenarios,
-        })
-    }
+fn positive(text: &str) -> Result<f64, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|value| value.is_finite() && *value > 0.0)
+        .ok_or_else(|| format!("not a positive number: {text}"))
+}
+
+fn seconds(text: &str) -> Result<Duration, String> {
+    positive(text).map(Duration::from_secs_f64)
 }
 
 /// One load: `rooms` rooms of `members`, `posters` of them per room posting `rate` a second.

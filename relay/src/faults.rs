@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use axum::Json;
 use axum::Router;
@@ -323,15 +323,22 @@ async fn refuse_posts(
 /// The rule `/test/refuse-posts` set, and how many posts it refused.
 #[derive(Debug, Default)]
 pub(crate) struct RefusedPosts {
-    rule: Mutex<(Option<(String, ErrorCode)>, u64)>,
+    state: Mutex<Refusing>,
+}
+
+#[derive(Debug, Default)]
+struct Refusing {
+    /// The text a refused post contains, and the code it is refused with.
+    rule: Option<(String, ErrorCode)>,
+    refused: u64,
 }
 
 impl RefusedPosts {
     /// Sets (or with `None` clears) the rule; returns how many posts were refused so far.
     fn set(&self, rule: Option<(String, ErrorCode)>) -> u64 {
-        let mut guard = self.rule.lock().unwrap_or_else(PoisonError::into_inner);
-        guard.0 = rule;
-        guard.1
+        let mut state = self.lock();
+        state.rule = rule;
+        state.refused
     }
 
     /// The rejection for this post, if the rule refuses it.
@@ -339,16 +346,19 @@ impl RefusedPosts {
         let Content::Text(text) = content else {
             return None;
         };
-        let mut guard = self.rule.lock().unwrap_or_else(PoisonError::into_inner);
-        let (Some((containing, code)), refused) = &mut *guard else {
-            return None;
-        };
+        let mut state = self.lock();
+        let (containing, code) = state.rule.as_ref()?;
         if !text.contains(containing.as_str()) {
             return None;
         }
-        *refused += 1;
+        let (containing, code) = (containing.clone(), *code);
+        state.refused += 1;
         let message = format!("refused by GET /test/refuse-posts (any text with {containing:?})");
-        Some(Rejection::new(*code, message).about(Some(id)))
+        Some(Rejection::new(code, message).about(Some(id)))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Refusing> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 

@@ -298,10 +298,8 @@ impl App {
         }
         chat.joined.set(true);
         self.view.notice("");
-        let posts = chat.ledger.borrow_mut().outgoing(true);
-        for post in &posts {
-            self.send_pending(chat, post);
-        }
+        drop(chat.pause.take());
+        self.send_outgoing(chat, true);
     }
 
     /// An `error` frame. About a post of ours: one refused for the moment stays in the outbox
@@ -351,19 +349,20 @@ impl App {
         let chat = self.chat.borrow();
         let Some(chat) = chat.as_ref() else { return };
         drop(chat.pause.take());
-        self.send_unsent(chat);
+        self.send_outgoing(chat, false);
+        self.tick();
     }
 
-    /// Sends the posts not yet on the current connection, unless not joined or pausing.
-    pub(crate) fn send_unsent(&self, chat: &Chat) {
+    /// Sends the posts still waiting, oldest first, unless not joined or pausing: after a join
+    /// (`all`) every one, else those not yet on the current connection.
+    pub(crate) fn send_outgoing(&self, chat: &Chat, all: bool) {
         if !chat.joined.get() || chat.pause.borrow().is_some() {
             return;
         }
-        let posts = chat.ledger.borrow_mut().outgoing(false);
+        let posts = chat.ledger.borrow_mut().outgoing(all);
         for post in &posts {
             self.send_pending(chat, post);
         }
-        self.tick();
     }
 
     /// A click in the message list: a failed post's Edit or Remove button.

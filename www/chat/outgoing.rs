@@ -84,7 +84,7 @@ impl App {
         };
         self.view.pending(pending.id(), &chat.nick, body);
         chat.ledger.borrow_mut().add(pending);
-        self.send_unsent(chat);
+        self.send_outgoing(chat, false);
         self.tick();
     }
 
