@@ -29,8 +29,9 @@
 
 use std::fmt;
 
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::value::RawValue;
 
 /// The longest room name, in characters (each one of `A-Z a-z 0-9 _ . -`).
 pub const MAX_ROOM_CHARS: usize = 32;
@@ -81,6 +82,10 @@ pub const CLOSE_TRY_AGAIN_LATER: u16 = 1013;
 /// Close code 1011, internal error: the relay lost its store (Redis) while the client was
 /// connected and may have missed posts for it; reconnect after a backoff and resume.
 pub const CLOSE_INTERNAL_ERROR: u16 = 1011;
+/// Close code 1001, going away: the connection sent nothing for the relay's idle timeout
+/// (`--idle-timeout`, 2 minutes unless changed; a page that pings every 15 s never reaches it).
+/// Reconnect after a backoff.
+pub const CLOSE_GOING_AWAY: u16 = 1001;
 /// Close code 4001: a new connection joined with the same nick and session and took this one's
 /// place; do not reconnect.
 pub const CLOSE_REPLACED: u16 = 4001;
@@ -102,6 +107,14 @@ pub const REASON_TOO_SLOW: &str = "too slow";
 pub const REASON_STORE_LOST: &str = "store unavailable";
 /// The close reason sent with [`CLOSE_REPLACED`].
 pub const REASON_REPLACED: &str = "replaced by a new connection";
+/// The close reason sent with [`CLOSE_POLICY_VIOLATION`] to a connection that did not join a
+/// room within the relay's join timeout (`--join-timeout`, 10 s unless changed).
+pub const REASON_NO_JOIN: &str = "no join in time";
+/// The close reason sent with [`CLOSE_GOING_AWAY`].
+pub const REASON_IDLE: &str = "idle for too long";
+/// The close reason sent with [`CLOSE_TRY_AGAIN_LATER`] to a join whose history does not fit in
+/// the relay's welcome memory now: the page joins again after its backoff.
+pub const REASON_BUSY: &str = "relay busy";
 
 /// A frame a client sends, as the relay accepts it (see [`ClientMessage::parse`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -111,8 +124,9 @@ pub enum ClientMessage {
     Join {
         /// 1 to [`MAX_ROOM_CHARS`] characters from `A-Z a-z 0-9 _ . -`; case-sensitive.
         room: String,
-        /// 1 to [`MAX_NICK_CHARS`] characters, no control characters, trimmed; unique in the
-        /// room regardless of case.
+        /// 1 to [`MAX_NICK_CHARS`] characters, trimmed, nothing invisible (see
+        /// [`ErrorCode::BadNick`]); kept in NFC, and unique in the room by NFKC_Casefold (see
+        /// [`ErrorCode::NickTaken`]).
         nick: String,
         /// A random secret of the page, at most [`MAX_SESSION_CHARS`] characters: a join with
         /// the nick and the same non-empty session replaces the connection that holds the nick.
@@ -145,43 +159,42 @@ pub enum ClientMessage {
 
 impl ClientMessage {
     /// Parses and checks one text frame from a client. Fields the protocol does not know are
-    /// ignored; a `join`'s nick comes back trimmed and an empty `session` as `None`.
+    /// ignored whatever they hold (any JSON value, nested to any depth, numbers of any size);
+    /// a `join`'s nick comes back trimmed and an empty `session` as `None`.
     ///
     /// # Errors
     ///
     /// A [`Rejection`] with the code to answer: [`ErrorCode::BadJson`] for a frame that is not
-    /// a JSON object with a string `type` (or whose `session` is not a string of at most
-    /// [`MAX_SESSION_CHARS`] characters), [`ErrorCode::UnknownType`] for any other `type`, and
-    /// the field's own code (`bad-room`, `bad-nick`, `bad-id`, `bad-text`, `bad-mime`,
-    /// `bad-size`) for a field that is missing, of the wrong JSON type, or out of its limits.
+    /// one JSON object (RFC 8259 syntax, checked throughout, unknown fields included), that
+    /// gives a known field twice, that has no string `type`, or whose `session` or `since` is
+    /// not what the protocol says; [`ErrorCode::UnknownType`] for any other `type`; and the
+    /// field's own code (`bad-room`, `bad-nick`, `bad-id`, `bad-text`, `bad-mime`, `bad-size`)
+    /// for a field that is missing, of the wrong JSON type, or out of its limits (a `size` of
+    /// `1e400` or `1.5` is `bad-size`).
     pub fn parse(frame: &str) -> Result<Self, Rejection> {
-        let value: Value = serde_json::from_str(frame)
-            .map_err(|error| Rejection::new(ErrorCode::BadJson, format!("not JSON: {error}")))?;
-        let Value::Object(fields) = value else {
-            return Err(Rejection::new(ErrorCode::BadJson, "expected a JSON object"));
-        };
-        let Some(Value::String(kind)) = fields.get("type") else {
+        let fields = Fields::read(frame)?;
+        let Some(kind) = read::<String>(fields.kind) else {
             return Err(Rejection::new(
                 ErrorCode::BadJson,
                 "expected a string \"type\" field",
             ));
         };
-        let about = |rejection: Rejection| rejection.about(post_id(&fields));
+        let about = |rejection: Rejection| rejection.about(read::<String>(fields.id).as_deref());
         match kind.as_str() {
             "join" => Ok(Self::Join {
-                room: room(&fields)?,
-                nick: nick(&fields)?,
-                session: session(&fields)?,
-                since: since(&fields)?,
+                room: room(fields.room)?,
+                nick: nick(fields.nick)?,
+                session: session(fields.session)?,
+                since: since(fields.since)?,
             }),
             "say" => Ok(Self::Say {
-                id: id(&fields).map_err(about)?,
-                text: text(&fields).map_err(about)?,
+                id: id(fields.id).map_err(about)?,
+                text: text(fields.text).map_err(about)?,
             }),
             "image" => Ok(Self::Image {
-                id: id(&fields).map_err(about)?,
-                mime: mime(&fields).map_err(about)?,
-                size: size(&fields).map_err(about)?,
+                id: id(fields.id).map_err(about)?,
+                mime: mime(fields.mime).map_err(about)?,
+                size: size(fields.size).map_err(about)?,
             }),
             "ping" => Ok(Self::Ping),
             other => Err(Rejection::new(
@@ -207,19 +220,143 @@ impl ClientMessage {
     /// assert_eq!(ClientMessage::post_id(r#"{"type":"ping"}"#), None);
     /// ```
     pub fn post_id(frame: &str) -> Option<String> {
-        match serde_json::from_str(frame) {
-            Ok(Value::Object(fields)) => post_id(&fields).map(str::to_owned),
+        let fields = Fields::read(frame).ok()?;
+        match read::<String>(fields.kind)?.as_str() {
+            "say" | "image" => read(fields.id),
             _ => None,
         }
     }
 }
 
-/// The string `id` of a `say` or `image`.
-fn post_id(fields: &Map<String, Value>) -> Option<&str> {
-    match fields.get("type").and_then(Value::as_str) {
-        Some("say" | "image") => fields.get("id").and_then(Value::as_str),
-        _ => None,
+/// A field's value as its JSON text, not read yet; `None` when the frame does not have it.
+type Raw<'a> = Option<&'a RawValue>;
+
+/// The fields of a client frame that the protocol knows, as their JSON text.
+#[derive(Debug, Clone, Copy)]
+struct Fields<'a> {
+    kind: Raw<'a>,
+    room: Raw<'a>,
+    nick: Raw<'a>,
+    session: Raw<'a>,
+    since: Raw<'a>,
+    id: Raw<'a>,
+    text: Raw<'a>,
+    mime: Raw<'a>,
+    size: Raw<'a>,
+}
+
+impl<'a> Fields<'a> {
+    const NAMES: [&'static str; 9] = [
+        "type", "room", "nick", "session", "since", "id", "text", "mime", "size",
+    ];
+
+    /// Reads `frame` as a JSON object, keeping the known fields' values unread.
+    fn read(frame: &'a str) -> Result<Self, Rejection> {
+        let [kind, room, nick, session, since, id, text, mime, size] = object(frame, &Self::NAMES)
+            .map_err(|error| {
+                let message = if error.is_data() {
+                    error.to_string()
+                } else {
+                    format!("not JSON: {error}")
+                };
+                Rejection::new(ErrorCode::BadJson, message)
+            })?;
+        Ok(Self {
+            kind,
+            room,
+            nick,
+            session,
+            since,
+            id,
+            text,
+            mime,
+            size,
+        })
     }
+}
+
+/// Reads the JSON object `json`: the values of the fields `names`, in their order, as their
+/// JSON text; every other field is skipped unread.
+///
+/// serde_json skips a value (`IgnoredAny`) and captures one (`RawValue`) with a loop and a
+/// stack on the heap, not by recursion, and without converting numbers: neither has a depth
+/// limit (its recursion limit of 128 applies to what is parsed into types) nor a range, so
+/// only the syntax of those values is checked. The text frame's limit bounds their size.
+///
+/// # Errors
+///
+/// Not one JSON object (RFC 8259), or one of `names` given twice.
+fn object<'a, const N: usize>(
+    json: &'a str,
+    names: &'static [&'static str; N],
+) -> Result<[Raw<'a>; N], serde_json::Error> {
+    let mut deserializer = serde_json::Deserializer::from_str(json);
+    let fields = Known(names).deserialize(&mut deserializer)?;
+    deserializer.end()?;
+    Ok(fields)
+}
+
+/// Reads an object for the fields it names (see [`object`]).
+struct Known<const N: usize>(&'static [&'static str; N]);
+
+impl<'de, const N: usize> DeserializeSeed<'de> for Known<N> {
+    type Value = [Raw<'de>; N];
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de, const N: usize> Visitor<'de> for Known<N> {
+    type Value = [Raw<'de>; N];
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut fields = [None; N];
+        while let Some(name) = map.next_key_seed(Name(self.0))? {
+            match name {
+                Some(index) if fields[index].is_some() => {
+                    return Err(de::Error::duplicate_field(self.0[index]));
+                }
+                Some(index) => fields[index] = Some(map.next_value()?),
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(fields)
+    }
+}
+
+/// A field's name, as its place among the known ones (`None` for an unknown field).
+struct Name<const N: usize>(&'static [&'static str; N]);
+
+impl<'de, const N: usize> DeserializeSeed<'de> for Name<N> {
+    type Value = Option<usize>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_identifier(self)
+    }
+}
+
+impl<const N: usize> Visitor<'_> for Name<N> {
+    type Value = Option<usize>;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("a field name")
+    }
+
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<Self::Value, E> {
+        Ok(self.0.iter().position(|known| *known == name))
+    }
+}
+
+/// A field's value as a `T`; `None` when it is absent or not a `T`.
+fn read<'a, T: Deserialize<'a>>(raw: Raw<'a>) -> Option<T> {
+    serde_json::from_str(raw?.get()).ok()
 }
 
 /// The last post a page has seen of a room: `"since":{"seq":K,"epoch":E}` in a `join`.
@@ -301,11 +438,12 @@ pub enum ServerMessage {
     /// `{"type":"welcome","nick":N,"room":R,"members":[..],"history":[..]}`: the answer to a
     /// join. One binary frame follows for each image of `history`, in order.
     Welcome {
-        /// The nick as the relay keeps it (trimmed).
+        /// The nick as the relay keeps it (trimmed, in NFC).
         nick: String,
         /// The room joined.
         room: String,
-        /// Every member's nick, this one's included, sorted case-insensitively.
+        /// Every member's nick, this one's included, sorted by the nicks as compared
+        /// (NFKC_Casefold), then exactly.
         members: Vec<String>,
         /// Names this history of the room: it changes only when the room's history is
         /// reset (its store was wiped), and `seq` numbers of two epochs must never be mixed.
@@ -377,8 +515,10 @@ impl From<Rejection> for ServerMessage {
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum ErrorCode {
-    /// `bad-json`: not a JSON object with a string `type`, or a `session` that is not a
-    /// string of at most [`MAX_SESSION_CHARS`] characters. Fix the client.
+    /// `bad-json`: not one JSON object with a string `type`, a field the protocol knows given
+    /// twice, a `session` that is not a string of at most [`MAX_SESSION_CHARS`] characters, or
+    /// a `since` that is not a [`Since`]. Fields the protocol does not know never cause it,
+    /// whatever they hold, as long as the frame is JSON. Fix the client.
     BadJson,
     /// `unknown-type`: a `type` other than join, say, image, ping. Fix the client.
     UnknownType,
@@ -390,11 +530,20 @@ pub enum ErrorCode {
     /// `bad-room`: a room that is not 1 to [`MAX_ROOM_CHARS`] of `A-Z a-z 0-9 _ . -`. Ask the
     /// user for another name.
     BadRoom,
-    /// `bad-nick`: a nick that is blank, longer than [`MAX_NICK_CHARS`], or has control
-    /// characters. Ask the user for another nick.
+    /// `bad-nick`: a nick that is blank after trimming, longer than [`MAX_NICK_CHARS`]
+    /// characters (as sent, and in NFC, the form the room keeps), or that holds a character
+    /// that is invisible or a control: general categories Cc, Cf (zero-width characters such as
+    /// U+200B and U+200D, U+FEFF, the bidirectional controls U+200E/F, U+202A–U+202E and
+    /// U+2066–U+2069), Cs, Co, Cn (unassigned), Zl and Zp, and every
+    /// Default_Ignorable_Code_Point (fillers, variation selectors, tags). The message names the
+    /// first such character, as `U+202E`. [`ClientMessage::parse`] checks the blank, the length
+    /// as sent and Cc; the relay checks the rest. Ask the user for another nick.
     BadNick,
-    /// `nick-taken`: another member of the room has this nick (regardless of case). Ask the
-    /// user for another nick.
+    /// `nick-taken`: another member of the room holds a nick that compares equal to this one,
+    /// and not with the same `session`. Nicks compare by NFKC_Casefold (NFKC, full Unicode case
+    /// folding, NFKC again): `Straße` and `STRASSE`, `ΑΣ`, `ασ` and `ας`, `José` precomposed and
+    /// decomposed, fullwidth `Ａｄａ` and `ada` are one nick. The message names the member's
+    /// nick as the room keeps it. Ask the user for another nick.
     NickTaken,
     /// `bad-id`: an id that is not 1 to [`MAX_ID_CHARS`] characters. Use fresh ids.
     BadId,
@@ -402,7 +551,8 @@ pub enum ErrorCode {
     BadText,
     /// `bad-mime`: a mime outside [`IMAGE_MIMES`]. Convert the image or do not send it.
     BadMime,
-    /// `bad-size`: an image size of 0 or over [`MAX_IMAGE_BYTES`]. Shrink the image.
+    /// `bad-size`: an image size that is not an integer from 1 to [`MAX_IMAGE_BYTES`] (`0`,
+    /// `-1`, `1.5`, `1e400`, a string). Shrink the image.
     BadSize,
     /// `expected-binary`: a text frame came where an announced image's binary frame was due.
     /// The image was dropped (the text frame was handled); announce it again.
@@ -545,20 +695,14 @@ fn shorten(input: &str) -> String {
     input.chars().take(40).collect()
 }
 
-fn string<'a>(
-    fields: &'a Map<String, Value>,
-    name: &str,
-    code: ErrorCode,
-) -> Result<&'a str, Rejection> {
-    match fields.get(name) {
-        Some(Value::String(value)) => Ok(value),
-        Some(_) => Err(Rejection::new(code, format!("{name} must be a string"))),
-        None => Err(Rejection::new(code, format!("{name} is missing"))),
-    }
+fn string(raw: Raw<'_>, name: &str, code: ErrorCode) -> Result<String, Rejection> {
+    let raw = raw.ok_or_else(|| Rejection::new(code, format!("{name} is missing")))?;
+    serde_json::from_str(raw.get())
+        .map_err(|_| Rejection::new(code, format!("{name} must be a string")))
 }
 
-fn room(fields: &Map<String, Value>) -> Result<String, Rejection> {
-    let room = string(fields, "room", ErrorCode::BadRoom)?;
+fn room(raw: Raw<'_>) -> Result<String, Rejection> {
+    let room = string(raw, "room", ErrorCode::BadRoom)?;
     let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-');
     if room.is_empty() || room.len() > MAX_ROOM_CHARS || !room.chars().all(allowed) {
         return Err(Rejection::new(
@@ -566,11 +710,12 @@ fn room(fields: &Map<String, Value>) -> Result<String, Rejection> {
             format!("room must be 1 to {MAX_ROOM_CHARS} characters from A-Z a-z 0-9 _ . -"),
         ));
     }
-    Ok(room.to_owned())
+    Ok(room)
 }
 
-fn nick(fields: &Map<String, Value>) -> Result<String, Rejection> {
-    let nick = string(fields, "nick", ErrorCode::BadNick)?.trim();
+fn nick(raw: Raw<'_>) -> Result<String, Rejection> {
+    let nick = string(raw, "nick", ErrorCode::BadNick)?;
+    let nick = nick.trim();
     if nick.is_empty() {
         return Err(Rejection::new(ErrorCode::BadNick, "nick must not be blank"));
     }
@@ -589,20 +734,24 @@ fn nick(fields: &Map<String, Value>) -> Result<String, Rejection> {
     Ok(nick.to_owned())
 }
 
-fn session(fields: &Map<String, Value>) -> Result<Option<String>, Rejection> {
-    match fields.get("session") {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(session)) if session.chars().count() <= MAX_SESSION_CHARS => {
-            Ok(Some(session.clone()).filter(|session| !session.is_empty()))
-        }
-        Some(_) => Err(Rejection::new(
+fn session(raw: Raw<'_>) -> Result<Option<String>, Rejection> {
+    let bad = || {
+        Rejection::new(
             ErrorCode::BadJson,
             format!("session must be a string of at most {MAX_SESSION_CHARS} characters"),
-        )),
+        )
+    };
+    let session: Option<String> = match raw {
+        None => None,
+        Some(raw) => serde_json::from_str(raw.get()).map_err(|_| bad())?,
+    };
+    match session {
+        Some(session) if session.chars().count() > MAX_SESSION_CHARS => Err(bad()),
+        session => Ok(session.filter(|session| !session.is_empty())),
     }
 }
 
-fn since(fields: &Map<String, Value>) -> Result<Option<Since>, Rejection> {
+fn since(raw: Raw<'_>) -> Result<Option<Since>, Rejection> {
     let bad = || {
         Rejection::new(
             ErrorCode::BadJson,
@@ -611,38 +760,30 @@ fn since(fields: &Map<String, Value>) -> Result<Option<Since>, Rejection> {
             ),
         )
     };
-    let since = match fields.get("since") {
-        None | Some(Value::Null) => return Ok(None),
-        Some(Value::Object(since)) => since,
-        Some(_) => return Err(bad()),
+    let Some(raw) = raw.filter(|raw| raw.get() != "null") else {
+        return Ok(None);
     };
-    let seq = since.get("seq").and_then(Value::as_u64).ok_or_else(bad)?;
-    match since.get("epoch") {
-        Some(Value::String(epoch))
-            if !epoch.is_empty() && epoch.chars().count() <= MAX_EPOCH_CHARS =>
-        {
-            Ok(Some(Since {
-                seq,
-                epoch: epoch.clone(),
-            }))
-        }
-        _ => Err(bad()),
-    }
+    let [seq, epoch] = object(raw.get(), &["seq", "epoch"]).map_err(|_| bad())?;
+    let seq = read::<u64>(seq).ok_or_else(bad)?;
+    let epoch = read::<String>(epoch)
+        .filter(|epoch| !epoch.is_empty() && epoch.chars().count() <= MAX_EPOCH_CHARS)
+        .ok_or_else(bad)?;
+    Ok(Some(Since { seq, epoch }))
 }
 
-fn id(fields: &Map<String, Value>) -> Result<String, Rejection> {
-    let id = string(fields, "id", ErrorCode::BadId)?;
+fn id(raw: Raw<'_>) -> Result<String, Rejection> {
+    let id = string(raw, "id", ErrorCode::BadId)?;
     if id.is_empty() || id.chars().count() > MAX_ID_CHARS {
         return Err(Rejection::new(
             ErrorCode::BadId,
             format!("id must be 1 to {MAX_ID_CHARS} characters"),
         ));
     }
-    Ok(id.to_owned())
+    Ok(id)
 }
 
-fn text(fields: &Map<String, Value>) -> Result<String, Rejection> {
-    let text = string(fields, "text", ErrorCode::BadText)?;
+fn text(raw: Raw<'_>) -> Result<String, Rejection> {
+    let text = string(raw, "text", ErrorCode::BadText)?;
     if text.is_empty() || text.len() > MAX_TEXT_BYTES {
         return Err(Rejection::new(
             ErrorCode::BadText,
@@ -652,23 +793,22 @@ fn text(fields: &Map<String, Value>) -> Result<String, Rejection> {
             ),
         ));
     }
-    Ok(text.to_owned())
+    Ok(text)
 }
 
-fn mime(fields: &Map<String, Value>) -> Result<String, Rejection> {
-    let mime = string(fields, "mime", ErrorCode::BadMime)?;
-    if !IMAGE_MIMES.contains(&mime) {
+fn mime(raw: Raw<'_>) -> Result<String, Rejection> {
+    let mime = string(raw, "mime", ErrorCode::BadMime)?;
+    if !IMAGE_MIMES.contains(&mime.as_str()) {
         return Err(Rejection::new(
             ErrorCode::BadMime,
             format!("mime must be one of {}", IMAGE_MIMES.join(", ")),
         ));
     }
-    Ok(mime.to_owned())
+    Ok(mime)
 }
 
-fn size(fields: &Map<String, Value>) -> Result<u64, Rejection> {
-    let size = fields.get("size").and_then(Value::as_u64);
-    match size {
+fn size(raw: Raw<'_>) -> Result<u64, Rejection> {
+    match read::<u64>(raw) {
         Some(size) if (1..=MAX_IMAGE_BYTES as u64).contains(&size) => Ok(size),
         _ => Err(Rejection::new(
             ErrorCode::BadSize,
@@ -679,6 +819,8 @@ fn size(fields: &Map<String, Value>) -> Result<u64, Rejection> {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::Value;
+
     use super::*;
 
     fn code(frame: &str) -> ErrorCode {
@@ -971,6 +1113,160 @@ mod tests {
     fn deep_nesting_is_bad_json_not_a_crash() {
         let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
         assert_eq!(code(&deep), ErrorCode::BadJson);
+    }
+
+    /// `depth` nested arrays around `inner`.
+    fn nested(depth: usize, inner: &str) -> String {
+        format!("{}{inner}{}", "[".repeat(depth), "]".repeat(depth))
+    }
+
+    #[test]
+    fn unknown_fields_are_ignored_whatever_they_hold() {
+        let huge = format!("1{}", "0".repeat(5000));
+        for extra in [
+            "1e400".to_owned(),
+            "-1e400".to_owned(),
+            "1e-400".to_owned(),
+            huge.clone(),
+            format!("{huge}.5e99999"),
+            nested(100_000, "1e400"),
+            format!("{}1e400{}", r#"{"a":"#.repeat(50_000), "}".repeat(50_000)),
+            r#""\ud800 a lone surrogate""#.to_owned(),
+        ] {
+            let say = format!(r#"{{"type":"say","x":{extra},"id":"1","text":"hi","y":{extra}}}"#);
+            assert_eq!(
+                ClientMessage::parse(&say),
+                Ok(ClientMessage::Say {
+                    id: "1".to_owned(),
+                    text: "hi".to_owned(),
+                }),
+                "{}",
+                shorten(&extra)
+            );
+            assert_eq!(ClientMessage::post_id(&say).as_deref(), Some("1"));
+            let since = format!(
+                r#"{{"type":"join","room":"r","nick":"n","since":{{"x":{extra},"seq":2,"epoch":"e"}}}}"#
+            );
+            assert_eq!(
+                ClientMessage::parse(&since).map(|join| match join {
+                    ClientMessage::Join { since, .. } => since,
+                    _ => None,
+                }),
+                Ok(Some(Since {
+                    seq: 2,
+                    epoch: "e".to_owned()
+                }))
+            );
+        }
+        assert_eq!(
+            ClientMessage::parse(r#"{"type":"ping","type2":1,"x":1,"x":[2]}"#),
+            Ok(ClientMessage::Ping),
+            "an unknown field may repeat"
+        );
+    }
+
+    #[test]
+    fn a_known_field_of_the_wrong_kind_gets_its_own_code() {
+        let deep = nested(10_000, "1");
+        // An image whose `field` is `value`, the other fields valid.
+        let image = |field: &str, value: &str| {
+            let fields = [("id", r#""p""#), ("mime", r#""image/png""#), ("size", "1")].map(
+                |(name, valid)| {
+                    format!(r#""{name}":{}"#, if name == field { value } else { valid })
+                },
+            );
+            format!(r#"{{"type":"image",{}}}"#, fields.join(","))
+        };
+        for (field, value, expected) in [
+            ("size", "1e400", ErrorCode::BadSize),
+            ("size", "-1e400", ErrorCode::BadSize),
+            ("size", "1e3", ErrorCode::BadSize),
+            ("size", "18446744073709551616", ErrorCode::BadSize),
+            ("size", "\"5\"", ErrorCode::BadSize),
+            ("size", "null", ErrorCode::BadSize),
+            ("size", &deep, ErrorCode::BadSize),
+            ("mime", &deep, ErrorCode::BadMime),
+            ("mime", "1e400", ErrorCode::BadMime),
+            ("id", "1e400", ErrorCode::BadId),
+            ("id", &deep, ErrorCode::BadId),
+        ] {
+            let rejection = ClientMessage::parse(&image(field, value)).expect_err("refused");
+            assert_eq!(rejection.code, expected, "{field}: {}", rejection.message);
+            if field != "id" {
+                assert_eq!(rejection.id.as_deref(), Some("p"), "{field}");
+            }
+        }
+        let text = format!(r#"{{"type":"say","id":"1","text":{deep}}}"#);
+        assert_eq!(code(&text), ErrorCode::BadText);
+        for join in [
+            r#"{"type":"join","room":1e400,"nick":"n"}"#.to_owned(),
+            format!(r#"{{"type":"join","room":{deep},"nick":"n"}}"#),
+        ] {
+            assert_eq!(code(&join), ErrorCode::BadRoom);
+        }
+        for join in [
+            r#"{"type":"join","room":"r","nick":1e400}"#.to_owned(),
+            format!(r#"{{"type":"join","room":"r","nick":{deep}}}"#),
+        ] {
+            assert_eq!(code(&join), ErrorCode::BadNick);
+        }
+        for since in [
+            deep.clone(),
+            "1e400".to_owned(),
+            r#"{"seq":1e400,"epoch":"e"}"#.to_owned(),
+            format!(r#"{{"seq":1,"epoch":{deep}}}"#),
+            r#"{"seq":1,"seq":2,"epoch":"e"}"#.to_owned(),
+        ] {
+            let join = format!(r#"{{"type":"join","room":"r","nick":"n","since":{since}}}"#);
+            let rejection = ClientMessage::parse(&join).expect_err("refused");
+            assert_eq!(rejection.code, ErrorCode::BadJson, "{}", shorten(&since));
+            assert!(
+                rejection.message.starts_with("since must be"),
+                "{rejection}"
+            );
+        }
+        let session = format!(r#"{{"type":"join","room":"r","nick":"n","session":{deep}}}"#);
+        let rejection = ClientMessage::parse(&session).expect_err("refused");
+        assert!(
+            rejection.message.starts_with("session must be"),
+            "{rejection}"
+        );
+        let kind = format!(r#"{{"type":{deep}}}"#);
+        assert_eq!(code(&kind), ErrorCode::BadJson);
+    }
+
+    #[test]
+    fn a_known_field_given_twice_is_bad_json() {
+        for frame in [
+            r#"{"type":"say","id":"1","text":"a","text":"b"}"#,
+            r#"{"type":"ping","type":"ping"}"#,
+            r#"{"type":"image","id":"1","mime":"image/png","size":1,"size":1}"#,
+            r#"{"type":"say","id":"1","text":"a","\u0074ext":"b"}"#,
+        ] {
+            let rejection = ClientMessage::parse(frame).expect_err("refused");
+            assert_eq!(rejection.code, ErrorCode::BadJson, "{frame}");
+            assert!(rejection.message.contains("duplicate field"), "{rejection}");
+        }
+    }
+
+    #[test]
+    fn the_whole_frame_must_be_one_json_object() {
+        for frame in [
+            r#"["say","1","hi"]"#,
+            r#"{"type":"ping"} {}"#,
+            r#"{"type":"ping","x":[1,}"#,
+            r#"{"type":"ping","x":01}"#,
+            r#"{"type":"ping","x":NaN}"#,
+            "null",
+            "1e400",
+        ] {
+            assert_eq!(code(frame), ErrorCode::BadJson, "{frame}");
+        }
+        assert_eq!(
+            ClientMessage::parse(" {\"\\u0074ype\" : \"ping\" } \n"),
+            Ok(ClientMessage::Ping),
+            "names are compared unescaped; white space is allowed around values"
+        );
     }
 
     #[test]
