@@ -2,10 +2,15 @@
 //! definitions.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Parser;
+use clap::builder::TypedValueParser as _;
 
-use crate::{Config, DEFAULT_KEEP_POSTS, default_data_dir, origin};
+use crate::{
+    Config, DEFAULT_KEEP_POSTS, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+    DEFAULT_WELCOME_MEMORY_MIB, default_data_dir, origin,
+};
 
 /// The address the relay listens on when `--addr` is not given.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
@@ -43,6 +48,38 @@ pub struct Args {
     /// The relay exits at start if the server does not answer.
     #[arg(long, value_name = "URL", conflicts_with_all = ["data", "max_db_mib"])]
     pub redis: Option<String>,
+    /// How long a client may take to send a request's headers before its connection is closed
+    /// (also how long an idle keep-alive HTTP connection is kept), e.g. 10s.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = a_duration)]
+    pub header_timeout: Duration,
+    /// How long a /chat connection may stay without joining a room before it is closed with
+    /// 1008, e.g. 10s.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = a_duration)]
+    pub join_timeout: Duration,
+    /// How long a /chat or /echo connection may send nothing before it is closed with 1001,
+    /// e.g. 2m (the chat page pings every 15 s).
+    #[arg(long, value_name = "DURATION", default_value = "2m", value_parser = a_duration)]
+    pub idle_timeout: Duration,
+    /// The most connections held at once, HTTP and WebSocket alike; more are answered 503 with
+    /// Retry-After (each needs a file descriptor: see `ulimit -n`).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONNECTIONS,
+          value_parser = clap::value_parser!(u64).range(1..).map(saturating_usize))]
+    pub max_connections: usize,
+    /// The most connections one client address holds at once (an IPv6 address counts by its
+    /// /64); more are answered 503 with Retry-After. Behind a reverse proxy every client has
+    /// the proxy's address: raise it.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+          value_parser = clap::value_parser!(u64).range(1..).map(saturating_usize))]
+    pub max_connections_per_address: usize,
+    /// The memory, in MiB, that histories sent to joining pages may hold at once; a join whose
+    /// history does not fit now is closed with 1013 and the page tries again.
+    #[arg(long, value_name = "MIB", default_value_t = DEFAULT_WELCOME_MEMORY_MIB,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub welcome_memory_mib: u64,
+    /// How long a room nobody joins or posts to keeps its history before it is forgotten
+    /// (deleted from --data or from Redis), e.g. 30d.
+    #[arg(long, value_name = "DURATION", default_value = "30days", value_parser = a_duration)]
+    pub forget_rooms_after: Duration,
     /// Mount the /test/* fault-injection endpoints (never use in production).
     #[arg(long)]
     pub test_endpoints: bool,
@@ -59,8 +96,30 @@ impl Args {
             keep_posts: self.keep_posts,
             max_db_mib: self.max_db_mib,
             redis: self.redis.clone(),
+            header_timeout: self.header_timeout,
+            join_timeout: self.join_timeout,
+            idle_timeout: self.idle_timeout,
+            max_connections: self.max_connections,
+            max_connections_per_address: self.max_connections_per_address,
+            welcome_memory_mib: self.welcome_memory_mib,
+            forget_rooms_after: self.forget_rooms_after,
         }
     }
+}
+
+/// A duration such as `10s`, `2m` or `1h 30m`, at least a millisecond.
+fn a_duration(value: &str) -> Result<Duration, String> {
+    let duration = humantime::parse_duration(value).map_err(|error| {
+        format!("needs a duration such as 10s, 2m or 1h (got {value:?}: {error})")
+    })?;
+    if duration < Duration::from_millis(1) {
+        return Err(format!("needs at least 1ms, got {value:?}"));
+    }
+    Ok(duration)
+}
+
+fn saturating_usize(value: u64) -> usize {
+    usize::try_from(value).unwrap_or(usize::MAX)
 }
 
 fn non_empty_path(value: &str) -> Result<PathBuf, String> {
@@ -115,6 +174,13 @@ mod tests {
             keep_posts: 5000,
             max_db_mib: Some(64),
             redis: None,
+            header_timeout: Duration::from_secs(3),
+            join_timeout: Duration::from_millis(1500),
+            idle_timeout: Duration::from_secs(90),
+            max_connections: 500,
+            max_connections_per_address: 20,
+            welcome_memory_mib: 64,
+            forget_rooms_after: Duration::from_secs(7 * 24 * 3600),
         };
         let spaced = parse(&[
             "--addr",
@@ -132,6 +198,20 @@ mod tests {
             "64",
             "--allow-origin",
             "http://10.0.0.2:8080",
+            "--header-timeout",
+            "3s",
+            "--join-timeout",
+            "1s 500ms",
+            "--idle-timeout",
+            "1m 30s",
+            "--max-connections",
+            "500",
+            "--max-connections-per-address",
+            "20",
+            "--welcome-memory-mib",
+            "64",
+            "--forget-rooms-after",
+            "7days",
         ])
         .expect("spaced");
         let joined = parse(&[
@@ -143,6 +223,13 @@ mod tests {
             "--max-db-mib=64",
             "--addr=127.0.0.1:0",
             "--allow-origin=http://10.0.0.2:8080",
+            "--header-timeout=3000ms",
+            "--join-timeout=1500ms",
+            "--idle-timeout=90s",
+            "--max-connections=500",
+            "--max-connections-per-address=20",
+            "--welcome-memory-mib=64",
+            "--forget-rooms-after=1week",
         ])
         .expect("joined");
         for args in [spaced, joined] {
@@ -185,6 +272,13 @@ mod tests {
             &["--allow-origin", "https://chat.example/"],
             &["--allow-origin", "https://chat.example/page"],
             &["--allow-origin", "*"],
+            &["--idle-timeout", "0s"],
+            &["--idle-timeout", "10"],
+            &["--join-timeout", "soon"],
+            &["--header-timeout", "-1s"],
+            &["--max-connections", "0"],
+            &["--max-connections-per-address", "0"],
+            &["--max-connections", "-5"],
         ] {
             assert!(parse(args).is_err(), "{args:?} should be rejected");
         }

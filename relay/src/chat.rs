@@ -10,6 +10,7 @@ use axum::response::Response;
 use futures_util::StreamExt;
 use futures_util::stream::SplitStream;
 use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
 
 use crate::AppState;
 use crate::bucket::TokenBucket;
@@ -18,11 +19,12 @@ use crate::logging::{self, Conn};
 use crate::protocol::{
     BAD_REQUEST_LIMIT, ClientMessage, ErrorCode, FLOOD_LIMIT, MAX_IMAGE_BYTES,
     MAX_TEXT_FRAME_BYTES, QUEUE_FRAMES, RATE_BURST, RATE_PER_SECOND, REASON_BAD_REQUESTS,
-    REASON_FLOODING, REASON_RESTARTING, REASON_STORE_LOST, REASON_TOO_BIG, REASON_TOO_SLOW,
-    Rejection, ServerMessage,
+    REASON_BUSY, REASON_FLOODING, REASON_IDLE, REASON_NO_JOIN, REASON_RESTARTING,
+    REASON_STORE_LOST, REASON_TOO_BIG, REASON_TOO_SLOW, Rejection, ServerMessage,
 };
 use crate::rooms::Peer;
 use crate::store::{Content, JoinError, JoinRequest, Membership, NewPost, Posted, StoreError};
+use crate::violation;
 use crate::writer::{Queued, Writer};
 
 /// The transport's message and frame limit: a little above the largest frame the protocol
@@ -151,11 +153,25 @@ impl Session {
     }
 
     /// Handles frames until the client goes away (`None`) or must be closed (the frame to
-    /// close with).
+    /// close with): it broke the protocol, did not join within the join timeout, or sent
+    /// nothing for the idle timeout.
     async fn read(&mut self, stream: &mut SplitStream<WebSocket>) -> Option<CloseFrame> {
+        let config = self.state.config();
+        let (join_timeout, idle_timeout) = (config.join_timeout, config.idle_timeout);
+        let join_by = Instant::now() + join_timeout;
         // A received Close is answered by tungstenite on the next read, which then ends.
         loop {
-            let flow = match stream.next().await? {
+            let idle_by = Instant::now() + idle_timeout;
+            let must_join = self.joined.is_none() && join_by < idle_by;
+            let deadline = if must_join { join_by } else { idle_by };
+            let Ok(next) = tokio::time::timeout_at(deadline, stream.next()).await else {
+                return Some(if must_join {
+                    close_frame(close_code::POLICY, REASON_NO_JOIN)
+                } else {
+                    close_frame(close_code::AWAY, REASON_IDLE)
+                });
+            };
+            let flow = match next? {
                 Ok(Message::Text(text)) => self.on_text(&text).await,
                 Ok(Message::Binary(bytes)) => self.on_binary(bytes).await,
                 Ok(Message::Close(frame)) => {
@@ -165,7 +181,7 @@ impl Session {
                 Ok(Message::Ping(_) | Message::Pong(_)) => ControlFlow::Continue(()),
                 Err(error) => {
                     logging::failed(&error);
-                    return None;
+                    return violation::close_for(&error);
                 }
             };
             if let ControlFlow::Break(frame) = flow {
@@ -220,6 +236,10 @@ impl Session {
                     let message = format!("already joined room {}", joined.room());
                     return self.bad(Rejection::new(ErrorCode::AlreadyJoined, message));
                 }
+                let nick = match crate::nick::keep(&nick) {
+                    Ok(kept) => kept,
+                    Err(rejection) => return self.bad(rejection),
+                };
                 self.join(JoinRequest {
                     room,
                     nick,
@@ -267,8 +287,8 @@ impl Session {
     }
 
     /// Joins the room through the store: the welcome carries what the page missed since
-    /// `since`. A store that cannot be read closes the connection with 1011, so the page
-    /// retries later.
+    /// `since`. A store that cannot be read closes the connection with 1011, and a welcome that
+    /// does not fit in the welcome memory now with 1013, so the page retries later.
     async fn join(&mut self, request: JoinRequest) -> ControlFlow<CloseFrame> {
         match self.state.store().join(request, &self.peer).await {
             Ok(membership) => {
@@ -279,6 +299,10 @@ impl Session {
             Err(JoinError::Store(error)) => {
                 tracing::warn!(%error, "a join failed: closing the connection with 1011");
                 ControlFlow::Break(close_frame(close_code::ERROR, REASON_STORE_LOST))
+            }
+            Err(JoinError::Busy) => {
+                tracing::info!("a welcome does not fit in --welcome-memory-mib: closing with 1013");
+                ControlFlow::Break(close_frame(close_code::AGAIN, REASON_BUSY))
             }
         }
     }

@@ -11,7 +11,8 @@ use futures_util::{FutureExt, SinkExt, Stream, StreamExt};
 use crate::AppState;
 use crate::closes::TagRecorder;
 use crate::logging::{self, Conn};
-use crate::protocol::REASON_RESTARTING;
+use crate::protocol::{REASON_IDLE, REASON_RESTARTING};
+use crate::violation;
 
 /// Frame and message limit: browsers send 16 MiB messages in the tests.
 pub(crate) const MAX_MESSAGE: usize = 64 << 20;
@@ -49,8 +50,14 @@ pub(crate) async fn echo(
 
 /// Echoes until the connection ends. A received Close is answered by tungstenite itself with
 /// the same code and reason (no body for no body); the reply goes out on the next read or
-/// flush, which this loop always makes before it returns.
-pub(crate) async fn echo_messages(socket: &mut WebSocket, mut recorder: Option<&mut TagRecorder>) {
+/// flush, which this loop always makes before it returns. A client that breaks the protocol
+/// gets every echo already queued, then the Close the RFC asks for ([`violation::close_for`]);
+/// one that sends nothing for `idle` gets 1001, "idle for too long".
+pub(crate) async fn echo_messages(
+    socket: &mut WebSocket,
+    mut recorder: Option<&mut TagRecorder>,
+    idle: Duration,
+) {
     loop {
         // Replies are queued with `feed` and flushed only once no further message is already
         // waiting, so a burst of messages goes out in few writes.
@@ -60,7 +67,13 @@ pub(crate) async fn echo_messages(socket: &mut WebSocket, mut recorder: Option<&
                 if let Err(error) = socket.flush().await {
                     return logging::failed(&error);
                 }
-                socket.next().await
+                match tokio::time::timeout(idle, socket.next()).await {
+                    Ok(next) => next,
+                    Err(_) => {
+                        let reason = Utf8Bytes::from_static(REASON_IDLE);
+                        return close(socket, close_code::AWAY, reason).await;
+                    }
+                }
             }
         };
         match next {
@@ -76,7 +89,17 @@ pub(crate) async fn echo_messages(socket: &mut WebSocket, mut recorder: Option<&
                 }
             }
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
-            Some(Err(error)) => return logging::failed(&error),
+            Some(Err(error)) => {
+                logging::failed(&error);
+                if let Some(frame) = violation::close_for(&error) {
+                    // What was echoed before the bad frame goes out first.
+                    if let Err(error) = socket.flush().await {
+                        return logging::failed(&error);
+                    }
+                    close(socket, frame.code, frame.reason).await;
+                }
+                return;
+            }
             None => return,
         }
     }
@@ -90,7 +113,7 @@ pub(crate) async fn echo_until_stopped(
     recorder: Option<&mut TagRecorder>,
 ) {
     tokio::select! {
-        () = echo_messages(socket, recorder) => {}
+        () = echo_messages(socket, recorder, state.config().idle_timeout) => {}
         () = state.stopping() => close_restarting(socket).await,
     }
 }

@@ -12,10 +12,17 @@
 //! - `protocol`: the chat protocol's frames, limits, error and close codes (public, for clients).
 //! - `chat`: `GET /chat`: one chat connection, its rate limit and abuse rules.
 //! - `rooms`: the chat rooms as this relay sees them: members and their outgoing queues.
+//! - `nick`: nicks as a room keeps (trimmed, NFC), refuses (invisible, bidi controls) and
+//!   compares them (NFKC_Casefold).
 //! - `store`: where posts, seq numbers, re-send memory and (with Redis) presence live: SQLite
 //!   under `--data`, or Redis shared by several relays.
 //! - `bucket`: the token bucket behind the chat rate limit.
 //! - `origin`: the `Origin` check of every WebSocket upgrade.
+//! - `handshake`: the shape of every WebSocket handshake (Host, key, version), 400 otherwise.
+//! - `accept`: the accept loop: connection caps (503 `Retry-After`) and the header timeout.
+//! - `violation`: the Close code for a protocol violation (1002, 1007, 1009).
+//! - `budget`: the memory every welcome (history sent on join) may hold at once.
+//! - `statics`: the static files of the root, its `test/` folder out of reach.
 //! - `echo`: `GET /echo` and the echo loop every echoing endpoint shares.
 //! - `faults`: the `/test/*` router: misbehaving WebSocket endpoints and HTTP controls.
 //! - `raw`: hand-written handshakes and frames that tungstenite refuses to produce.
@@ -46,23 +53,28 @@
 /// The chat protocol, re-exported from its own crate for the relay's clients and tests.
 pub use duplex_chat_protocol as protocol;
 
+mod accept;
 pub mod args;
 mod bucket;
+mod budget;
 mod chat;
 mod closes;
 mod echo;
 mod faults;
+mod handshake;
 pub mod logging;
+mod nick;
 mod origin;
 mod query;
 mod raw;
 mod rooms;
+mod statics;
 pub mod store;
 mod tracker;
+mod violation;
 mod writer;
 
-use std::future::{Future, IntoFuture, pending};
-use std::net::SocketAddr;
+use std::future::{Future, pending};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -73,11 +85,9 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::serve::ListenerExt as _;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::time::Instant;
-use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -90,6 +100,22 @@ use crate::tracker::Tracker;
 /// Posts kept per room when [`Config::keep_posts`] is not changed.
 pub const DEFAULT_KEEP_POSTS: usize = 10_000;
 const _: () = assert!(DEFAULT_KEEP_POSTS >= MIN_KEPT_POSTS);
+
+/// [`Config::header_timeout`] when not changed.
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// [`Config::join_timeout`] when not changed.
+pub const DEFAULT_JOIN_TIMEOUT: Duration = Duration::from_secs(10);
+/// [`Config::idle_timeout`] when not changed: eight of the chat page's 15 s heartbeats.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(120);
+/// [`Config::max_connections`] when not changed.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
+/// [`Config::max_connections_per_address`] when not changed.
+pub const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS: usize = 256;
+/// [`Config::welcome_memory_mib`] when not changed: four welcomes of the most images one
+/// carries (64 MiB), or thousands of text-only ones.
+pub const DEFAULT_WELCOME_MEMORY_MIB: u64 = 256;
+/// [`Config::forget_rooms_after`] when not changed: 30 days.
+pub const DEFAULT_FORGET_ROOMS_AFTER: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// How long [`serve`] lets open connections finish after its shutdown signal: WebSockets
 /// answer their Close 1012 within it, and whatever is still open then is dropped.
@@ -125,6 +151,32 @@ pub struct Config {
     /// presence live there instead of in [`Config::data`], and every relay given the same
     /// server serves the same rooms. `None`: this relay alone, on SQLite.
     pub redis: Option<String>,
+    /// How long a client may take to send its request's headers (`--header-timeout`); a
+    /// connection that has not sent them by then is closed. Also bounds how long an idle
+    /// keep-alive HTTP connection is kept.
+    pub header_timeout: Duration,
+    /// How long a `/chat` connection may stay without joining a room (`--join-timeout`); it is
+    /// then closed with 1008, "no join in time".
+    pub join_timeout: Duration,
+    /// How long a `/chat` or `/echo` connection may send nothing at all (`--idle-timeout`); it
+    /// is then closed with 1001, "idle for too long". The chat page pings every 15 s.
+    pub idle_timeout: Duration,
+    /// The most connections the relay holds at once, HTTP and WebSocket alike
+    /// (`--max-connections`); a connection beyond it is answered `503 Service Unavailable` with
+    /// `Retry-After` and closed.
+    pub max_connections: usize,
+    /// The most connections one client address holds at once (`--max-connections-per-address`;
+    /// an IPv6 address counts by its /64), answered like [`Config::max_connections`].
+    pub max_connections_per_address: usize,
+    /// The memory, in MiB, that the histories sent to joining pages may hold at once
+    /// (`--welcome-memory-mib`): a history is read into memory at a join and held until the
+    /// connection has written it. A join whose history does not fit now is closed with 1013
+    /// (try again later), "relay busy"; one welcome never carries more than this in images.
+    pub welcome_memory_mib: u64,
+    /// How long a room keeps its history after its last join or post (`--forget-rooms-after`):
+    /// a room with nobody in it that long is deleted, posts, seq and re-send memory alike, and
+    /// starts again with a new epoch if anyone comes back.
+    pub forget_rooms_after: Duration,
 }
 
 impl Default for Config {
@@ -137,6 +189,13 @@ impl Default for Config {
             keep_posts: DEFAULT_KEEP_POSTS,
             max_db_mib: None,
             redis: None,
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+            join_timeout: DEFAULT_JOIN_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_connections_per_address: DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+            welcome_memory_mib: DEFAULT_WELCOME_MEMORY_MIB,
+            forget_rooms_after: DEFAULT_FORGET_ROOMS_AFTER,
         }
     }
 }
@@ -164,6 +223,7 @@ pub struct AppState {
 struct Shared {
     config: Config,
     tracker: Tracker,
+    admissions: accept::Admissions,
     closes: CloseLog,
     refuse_until: Mutex<Option<Instant>>,
     refused_posts: faults::RefusedPosts,
@@ -201,6 +261,8 @@ impl AppState {
         let limits = Limits {
             keep_posts: config.keep_posts,
             max_bytes: config.max_db_mib.map(|mib| mib.saturating_mul(1 << 20)),
+            welcome_memory: config.welcome_memory_mib.saturating_mul(1 << 20),
+            forget_after: config.forget_rooms_after,
         };
         let store = match &config.redis {
             Some(url) => Store::redis(url, limits).await?,
@@ -210,6 +272,7 @@ impl AppState {
             shared: Arc::new(Shared {
                 config,
                 tracker: Tracker::default(),
+                admissions: accept::Admissions::default(),
                 closes: CloseLog::default(),
                 refuse_until: Mutex::new(None),
                 refused_posts: faults::RefusedPosts::default(),
@@ -227,6 +290,15 @@ impl AppState {
     /// The number of live WebSocket connections, every endpoint included.
     pub fn live_connections(&self) -> usize {
         self.shared.tracker.live()
+    }
+
+    /// The number of connections held, HTTP and WebSocket alike, as the caps count them.
+    pub fn held_connections(&self) -> usize {
+        self.shared.admissions.held()
+    }
+
+    pub(crate) fn admissions(&self) -> &accept::Admissions {
+        &self.shared.admissions
     }
 
     pub(crate) fn tracker(&self) -> &Tracker {
@@ -313,7 +385,7 @@ pub fn app(state: AppState) -> Router {
     // [COOP]: https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Cross-Origin-Opener-Policy
     // [COEP]: https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Cross-Origin-Embedder-Policy
     router
-        .fallback_service(ServeDir::new(root))
+        .fallback_service(statics::files(root))
         .layer(SetResponseHeaderLayer::overriding(
             HeaderName::from_static("cross-origin-opener-policy"),
             HeaderValue::from_static("same-origin"),
@@ -331,7 +403,8 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// Serves [`app`]`(state)` on `listener`, telling it each peer's address for the log, until
-/// `shutdown` completes, then stops gracefully:
+/// `shutdown` completes. Every connection is held to the caps and the header timeout of
+/// [`Config`]. Then it stops gracefully:
 /// new connections are no longer accepted (the listener is closed at once), every open
 /// WebSocket is sent Close 1012 (service restart) "relay restarting", and open connections get
 /// [`SHUTDOWN_GRACE`] to finish; those still open then are dropped. Returns once all that is
@@ -341,43 +414,32 @@ pub fn app(state: AppState) -> Router {
 ///
 /// # Errors
 ///
-/// What [`axum::serve()`] reports: an I/O error of the listener.
+/// None today: a failed accept is logged and tried again (after a pause when the process is out
+/// of file descriptors), so one bad connection or a full descriptor table never stops the relay.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let signalled = state.clone();
-    let signal = async move {
+    tokio::spawn(async move {
         shutdown.await;
         signalled.shared.stopping.send_replace(true);
-    };
-    let app = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    // Every frame goes out as soon as it is written: Nagle's algorithm would hold a small
-    // frame back until the peer acknowledges the one before, up to its delayed ACK (40 ms).
-    let listener = listener.tap_io(|tcp| {
-        if let Err(error) = tcp.set_nodelay(true) {
-            tracing::debug!(%error, "cannot set TCP_NODELAY on a connection");
-        }
     });
-    let server = axum::serve(listener, app)
-        .with_graceful_shutdown(signal)
-        .into_future();
-    let mut server = Box::pin(server);
+    let mut server = Box::pin(accept::run(listener, state.clone(), app(state.clone())));
     let stopped = tokio::select! {
-        served = &mut server => Some(served),
-        () = state.stopping() => None,
+        () = &mut server => true,
+        () = state.stopping() => false,
     };
     let deadline = Instant::now() + SHUTDOWN_GRACE;
     // Plain-HTTP requests in flight (long polls) are waited for by axum; upgraded connections
     // are not, so the tracker waits for those within the same grace.
-    let served = match stopped {
-        Some(served) => served,
-        None => tokio::select! {
-            served = &mut server => served,
-            () = tokio::time::sleep_until(deadline) => Ok(()),
-        },
-    };
+    if !stopped {
+        tokio::select! {
+            () = &mut server => {}
+            () = tokio::time::sleep_until(deadline) => {}
+        }
+    }
     drop(server);
     let tracker = state.tracker();
     let left = deadline.saturating_duration_since(Instant::now());
@@ -386,7 +448,7 @@ pub async fn serve(
         tracker.wait_for(0, Duration::from_millis(500)).await;
     }
     state.shared.stopping.send_replace(false);
-    served
+    Ok(())
 }
 
 /// Whether `path` is `folder` or inside it, comparing absolute paths (the parts that exist
@@ -430,20 +492,15 @@ async fn check_upgrades(State(state): State<AppState>, request: Request, next: N
 
 /// The answer to an upgrade that this relay refuses, if it does.
 fn refusal(state: &AppState, request: &Request) -> Option<Response> {
-    let headers = request.headers();
-    let origin = headers.get(header::ORIGIN).map(|origin| origin.to_str());
-    let host = headers
-        .get(header::HOST)
-        .and_then(|host| host.to_str().ok())
-        .or_else(|| {
-            request
-                .uri()
-                .authority()
-                .map(|authority| authority.as_str())
-        });
-    let allowed = match origin {
+    let upgrade = match handshake::check(request) {
+        Ok(upgrade) => upgrade,
+        Err(malformed) => return Some(malformed.into_response()),
+    };
+    let allowed = match upgrade.origin.map(HeaderValue::to_str) {
         None => true,
-        Some(Ok(origin)) => origin::allowed(Some(origin), host, &state.config().allowed_origins),
+        Some(Ok(origin)) => {
+            origin::allowed(Some(origin), upgrade.host, &state.config().allowed_origins)
+        }
         Some(Err(_)) => false,
     };
     let refusal = if !allowed {
@@ -465,10 +522,5 @@ fn refusal(state: &AppState, request: &Request) -> Option<Response> {
 }
 
 fn is_websocket_upgrade(headers: &HeaderMap) -> bool {
-    headers
-        .get_all(header::UPGRADE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .any(|token| token.trim().eq_ignore_ascii_case("websocket"))
+    handshake::has_token(headers, &header::UPGRADE, "websocket")
 }

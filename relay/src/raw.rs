@@ -15,6 +15,7 @@ use tokio::io::{self, AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tungstenite::handshake::derive_accept_key;
 
 use crate::AppState;
+use crate::handshake::has_token;
 use crate::logging::{self, Conn};
 use crate::query::{BadRequest, Params};
 
@@ -49,15 +50,9 @@ impl Handshake {
     /// Why the request is not a WebSocket upgrade, for a 400.
     fn from_request(mut request: Request) -> Result<Self, &'static str> {
         let headers = request.headers();
-        let has_token = |name, token: &str| {
-            headers
-                .get_all(name)
-                .iter()
-                .filter_map(|value| value.to_str().ok())
-                .flat_map(|value| value.split(','))
-                .any(|item| item.trim().eq_ignore_ascii_case(token))
-        };
-        if !has_token(header::CONNECTION, "upgrade") || !has_token(header::UPGRADE, "websocket") {
+        if !has_token(headers, &header::CONNECTION, "upgrade")
+            || !has_token(headers, &header::UPGRADE, "websocket")
+        {
             return Err("expected a WebSocket upgrade request");
         }
         if headers

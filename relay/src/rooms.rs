@@ -21,17 +21,19 @@ use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, close_code};
 use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, watch};
 
+use crate::budget::Held;
 use crate::protocol::{
     CLOSE_REPLACED, ErrorCode, Post, REASON_REPLACED, REASON_TOO_SLOW, Rejection, ServerMessage,
 };
 use crate::store::{History, Stored};
+use crate::writer::Greeting;
 
 /// One connection as the rooms see it: its outgoing queue, and the way to close it.
 #[derive(Debug, Clone)]
 pub(crate) struct Peer {
     id: u64,
     outbox: mpsc::Sender<Message>,
-    welcome: mpsc::UnboundedSender<Vec<Message>>,
+    welcome: mpsc::UnboundedSender<Greeting>,
     kick: watch::Sender<Option<CloseFrame>>,
 }
 
@@ -41,7 +43,7 @@ impl Peer {
     pub(crate) fn new(
         id: u64,
         outbox: mpsc::Sender<Message>,
-        welcome: mpsc::UnboundedSender<Vec<Message>>,
+        welcome: mpsc::UnboundedSender<Greeting>,
         kick: watch::Sender<Option<CloseFrame>>,
     ) -> Self {
         Self {
@@ -66,6 +68,13 @@ impl Peer {
                 Ok(()) | Err(TrySendError::Closed(_)) => true,
                 Err(TrySendError::Full(_)) => false,
             })
+    }
+
+    /// Queues a welcome's `frames`, written before anything queued after them; `held` is given
+    /// back once they are written.
+    fn greet(&self, frames: Vec<Message>, held: Held) {
+        // A connection that is gone has no use for it: dropping it gives `held` back.
+        let _ = self.welcome.send(Greeting { frames, held });
     }
 
     /// Asks the connection to close with `code` and `reason`; the first request wins.
@@ -118,7 +127,21 @@ pub(crate) struct Admission<'a> {
     /// Every member of the room, on every relay, this one included.
     pub(crate) members: Vec<String>,
     pub(crate) pv: u64,
-    pub(crate) history: History,
+    pub(crate) welcome: Welcome,
+}
+
+/// What a joining member is welcomed with: the history it gets, and the share of the welcome
+/// budget it holds until its connection has written it.
+#[derive(Debug)]
+pub(crate) struct Welcome {
+    history: History,
+    held: Held,
+}
+
+impl Welcome {
+    pub(crate) fn of(history: History, held: Held) -> Self {
+        Self { history, held }
+    }
 }
 
 /// Every room of the relay.
@@ -143,7 +166,7 @@ impl Rooms {
     }
 
     /// Makes `peer` a member of `room` as `nick` (trimmed and checked already), queues its
-    /// welcome with `history` and the history's images, and tells the other members. When the
+    /// `welcome` (its history and the history's images), and tells the other members. When the
     /// nick is held by a connection that joined with the same non-empty `session`, that
     /// connection is closed with 4001 and `peer` takes its place without a word to the others.
     ///
@@ -156,7 +179,7 @@ impl Rooms {
         nick: &str,
         session: Option<&str>,
         peer: &Peer,
-        history: History,
+        welcome: Welcome,
     ) -> Result<(), Rejection> {
         let mut rooms = self.lock();
         let room = rooms
@@ -175,12 +198,13 @@ impl Rooms {
                 member.peer.kick(CLOSE_REPLACED, REASON_REPLACED);
                 member.peer = peer.clone();
                 let nick = member.nick.clone();
-                let welcome = welcome_frames(room_name, &nick, room.nicks(None), history);
-                let _ = peer.welcome.send(welcome);
+                let frames = welcome_frames(room_name, &nick, room.nicks(None), welcome.history);
+                peer.greet(frames, welcome.held);
             }
             None => {
-                let welcome = welcome_frames(room_name, nick, room.nicks(Some(nick)), history);
-                let _ = peer.welcome.send(welcome);
+                let frames =
+                    welcome_frames(room_name, nick, room.nicks(Some(nick)), welcome.history);
+                peer.greet(frames, welcome.held);
                 room.members.push(Member {
                     nick: nick.to_owned(),
                     key,
@@ -227,16 +251,16 @@ impl Rooms {
         };
         let joining = room.joining.remove(index);
         let covered = Covered {
-            seq: admission.history.seq,
+            seq: admission.welcome.history.seq,
             pv: admission.pv,
         };
-        let welcome = welcome_frames(
+        let frames = welcome_frames(
             room_name,
             admission.nick,
             admission.members,
-            admission.history,
+            admission.welcome.history,
         );
-        let _ = joining.peer.welcome.send(welcome);
+        joining.peer.greet(frames, admission.welcome.held);
         room.members.push(Member {
             nick: admission.nick.to_owned(),
             key: admission.key.to_owned(),
@@ -518,8 +542,8 @@ fn welcome_frames(
     mut members: Vec<String>,
     history: History,
 ) -> Vec<Message> {
-    // Case-insensitive order, ties broken by the exact nick.
-    members.sort_by_cached_key(|nick| (nick.to_lowercase(), nick.clone()));
+    // In the order of the nicks as compared, ties broken by the exact nick.
+    members.sort_by_cached_key(|nick| (nick_key(nick), nick.clone()));
     let (posts, images): (Vec<Post>, Vec<Option<Bytes>>) = history
         .posts
         .into_iter()
@@ -551,7 +575,7 @@ fn text_frame(message: &ServerMessage) -> Message {
     Message::Text(message.to_json().into())
 }
 
-/// A nick as a room compares it: lower case.
+/// A nick as a room compares it: its NFKC_Casefold ([`crate::nick::key`]).
 pub(crate) fn nick_key(nick: &str) -> String {
-    nick.to_lowercase()
+    crate::nick::key(nick)
 }

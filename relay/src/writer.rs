@@ -12,6 +12,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 
+use crate::budget::Held;
 use crate::echo::CLOSE_TIMEOUT;
 use crate::logging;
 
@@ -19,7 +20,7 @@ use crate::logging;
 /// after it, and everything else, bounded.
 #[derive(Debug)]
 pub(crate) struct Queued {
-    pub(crate) welcomes: mpsc::UnboundedReceiver<Vec<Message>>,
+    pub(crate) welcomes: mpsc::UnboundedReceiver<Greeting>,
     pub(crate) queued: mpsc::Receiver<Message>,
 }
 
@@ -33,11 +34,12 @@ impl Queued {
         }
     }
 
-    /// What is queued already, without waiting.
+    /// What is queued already, without waiting (the welcomes' shares of the budget are given
+    /// back as they are taken: this is only for the last frames before a Close).
     fn ready(&mut self) -> Vec<Message> {
         let mut ready = Vec::new();
         while let Ok(welcome) = self.welcomes.try_recv() {
-            ready.extend(welcome);
+            ready.extend(welcome.frames);
         }
         while let Ok(message) = self.queued.try_recv() {
             ready.push(message);
@@ -50,10 +52,18 @@ impl Queued {
     }
 }
 
-/// A welcome and its images, or one frame: one frame needs no list of its own on the way out.
+/// A welcome's frames (its object, then its images), and the share of the welcome budget they
+/// hold until written.
+#[derive(Debug)]
+pub(crate) struct Greeting {
+    pub(crate) frames: Vec<Message>,
+    pub(crate) held: Held,
+}
+
+/// A welcome, or one frame: one frame needs no list of its own on the way out.
 #[derive(Debug)]
 enum Next {
-    Welcome(Vec<Message>),
+    Welcome(Greeting),
     Frame(Message),
 }
 
@@ -124,14 +134,19 @@ async fn run(
             // The rooms let go of this connection: only its Close is still to come.
             return close(&mut sink, &mut queued, closing.await.ok()).await;
         };
-        let fed = match next {
-            Next::Frame(frame) => sink.feed(frame).await,
-            Next::Welcome(frames) => feed_all(&mut sink, frames).await,
+        let (fed, held) = match next {
+            Next::Frame(frame) => (sink.feed(frame).await, None),
+            Next::Welcome(welcome) => (
+                feed_all(&mut sink, welcome.frames).await,
+                Some(welcome.held),
+            ),
         };
         let written = match fed {
-            Ok(()) if queued.is_empty() => sink.flush().await,
+            Ok(()) if queued.is_empty() || held.is_some() => sink.flush().await,
             fed => fed,
         };
+        // Written out: the welcome's memory is free again.
+        drop(held);
         if let Err(error) = written {
             logging::failed(&error);
             return false;

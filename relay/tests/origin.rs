@@ -4,7 +4,9 @@
 //! WebSocket endpoints (hand-made handshakes included), and for `null`, a look-alike host, a
 //! non-web scheme; 101 without an Origin, for loopback origins (localhost, 127.0.0.1, [::1],
 //! any port), for the relay's own origin (http:// or https:// and the Host header, default port
-//! spelled out or not), and for an `--allow-origin` one (exactly); plain HTTP is not checked;
+//! spelled out or not) when that Host is loopback, an IP address or a host of an
+//! `--allow-origin`, never for a DNS name nobody configured (the shape of DNS rebinding), and for
+//! an `--allow-origin` one (exactly); plain HTTP is not checked;
 //! tungstenite sees the 403 as a failed handshake.
 
 mod common;
@@ -24,7 +26,10 @@ const ENDPOINTS: [&str; 5] = [
 async fn allowed_relay() -> Relay {
     Relay::with_config(Config {
         test_endpoints: true,
-        allowed_origins: vec!["https://friend.example".to_owned()],
+        allowed_origins: vec![
+            "https://friend.example".to_owned(),
+            "https://chat.example".to_owned(),
+        ],
         ..Config::default()
     })
     .await
@@ -68,6 +73,21 @@ async fn foreign_origins_are_refused_on_every_websocket_endpoint() {
                 "{path} from {origin}"
             );
         }
+        // A DNS-rebinding page: its own name, resolved to the relay, in Host and Origin alike.
+        for (origin, host) in [
+            ("http://evil.example", "evil.example"),
+            ("http://evil.example:8080", "evil.example:8080"),
+            (
+                "https://chat.example.evil.example",
+                "chat.example.evil.example",
+            ),
+        ] {
+            assert_eq!(
+                upgrade(&relay, path, Some(origin), Some(host)).await,
+                403,
+                "{path} from {origin} to {host}"
+            );
+        }
         // The own origin is the Host the client asked for, not any name of the relay.
         assert_eq!(
             upgrade(
@@ -109,11 +129,16 @@ async fn no_origin_loopback_own_and_listed_origins_are_accepted() {
                 "{path} from {origin}"
             );
         }
+        // The relay's own origin: a Host the operator named (any of its origins), loopback or
+        // an IP address, with the Host's port.
         for (origin, host) in [
             ("http://chat.example:8080", "chat.example:8080"),
             ("https://chat.example", "chat.example"),
             ("https://chat.example", "chat.example:443"),
             ("http://Chat.Example", "chat.example"),
+            ("http://localhost:8080", "localhost:8080"),
+            ("http://192.0.2.7:8080", "192.0.2.7:8080"),
+            ("http://[2001:db8::7]", "[2001:db8::7]"),
         ] {
             assert_eq!(
                 upgrade(&relay, path, Some(origin), Some(host)).await,

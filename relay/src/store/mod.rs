@@ -17,18 +17,20 @@ mod sqlite;
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
 
+use crate::budget::{WelcomeBudget, weight};
 use crate::protocol::{ImageMessage, Post, Rejection, Since, TextMessage};
-use crate::rooms::{Peer, Rooms};
+use crate::rooms::{Peer, Rooms, Welcome};
 
 pub use self::redis::MEMBER_EXPIRY;
 
-/// The most image bytes one welcome carries: a page that missed more images than this gets the
-/// latest ones and `complete: false`, so a resume never holds gigabytes in memory.
-const MAX_WELCOME_IMAGE_BYTES: usize = 64 * 1024 * 1024;
+/// The most image bytes one welcome carries (less when the welcome budget is smaller): a page
+/// that missed more images than this gets the latest ones and `complete: false`, so a resume
+/// never holds gigabytes in memory.
+pub(crate) const MAX_WELCOME_IMAGE_BYTES: usize = 64 * 1024 * 1024;
 
 /// The file the relay keeps its rooms in, inside the data folder.
 pub const DATABASE_FILE: &str = "chat.sqlite3";
@@ -143,6 +145,19 @@ pub(crate) struct Limits {
     pub(crate) keep_posts: usize,
     /// The largest the database file may grow, in bytes.
     pub(crate) max_bytes: Option<u64>,
+    /// The memory all welcomes being written may hold at once, in bytes.
+    pub(crate) welcome_memory: u64,
+    /// How long a room nobody uses keeps its history.
+    pub(crate) forget_after: Duration,
+}
+
+impl Limits {
+    /// The most image bytes one welcome carries: [`MAX_WELCOME_IMAGE_BYTES`], or the whole
+    /// welcome budget when that is smaller.
+    pub(crate) fn welcome_images(&self) -> usize {
+        let budget = usize::try_from(self.welcome_memory).unwrap_or(usize::MAX);
+        MAX_WELCOME_IMAGE_BYTES.min(budget)
+    }
 }
 
 /// A join as the page asked for it, its nick checked and trimmed.
@@ -161,6 +176,8 @@ pub(crate) enum JoinError {
     Rejected(Rejection),
     /// The store could not be read or written.
     Store(StoreError),
+    /// The welcome does not fit in the welcome budget now: come back later.
+    Busy,
 }
 
 /// Membership of a room; the member leaves it when this is dropped (the others hear `left`
@@ -200,6 +217,7 @@ impl Drop for Membership {
 pub(crate) struct Store {
     engine: Engine,
     rooms: Arc<Rooms>,
+    budget: WelcomeBudget,
 }
 
 #[derive(Debug, Clone)]
@@ -221,6 +239,7 @@ impl Store {
         Ok(Self {
             engine: Engine::Sqlite(Arc::new(engine)),
             rooms,
+            budget: WelcomeBudget::new(limits.welcome_memory),
         })
     }
 
@@ -231,10 +250,12 @@ impl Store {
     /// An [`OpenError`] naming the server: the URL is not valid or the server does not answer.
     pub(crate) async fn redis(url: &str, limits: Limits) -> Result<Self, OpenError> {
         let rooms = Arc::new(Rooms::shared());
-        let engine = redis::Redis::open(url, limits, Arc::clone(&rooms)).await?;
+        let budget = WelcomeBudget::new(limits.welcome_memory);
+        let engine = redis::Redis::open(url, limits, Arc::clone(&rooms), budget.clone()).await?;
         Ok(Self {
             engine: Engine::Redis(Arc::new(engine)),
             rooms,
+            budget,
         })
     }
 
@@ -277,22 +298,24 @@ impl Store {
                 let joined = blocking(move || {
                     let since = request.since.clone();
                     engine.join(&request.room, since.as_ref(), |history| {
-                        store.rooms.join(
-                            &request.room,
-                            &request.nick,
-                            request.session.as_deref(),
-                            &peer,
-                            history,
-                        )?;
+                        let held = store.budget.hold(weight(&history)).ok_or(JoinError::Busy)?;
+                        store
+                            .rooms
+                            .join(
+                                &request.room,
+                                &request.nick,
+                                request.session.as_deref(),
+                                &peer,
+                                Welcome::of(history, held),
+                            )
+                            .map_err(JoinError::Rejected)?;
                         // Made under the store's lock: if this connection ends meanwhile,
                         // dropping the membership still takes the member out of the room.
                         Ok(store.membership(request.room.clone(), peer.id()))
                     })
                 })
                 .await;
-                joined
-                    .map_err(JoinError::Store)?
-                    .map_err(JoinError::Rejected)
+                joined.map_err(JoinError::Store)?
             }
             Engine::Redis(engine) => {
                 let engine = Arc::clone(engine);
@@ -321,7 +344,7 @@ impl Store {
 }
 
 /// Milliseconds since the Unix epoch, for a post's `ts`.
-fn unix_millis() -> u64 {
+pub(super) fn unix_millis() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |since| {

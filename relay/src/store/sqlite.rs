@@ -11,20 +11,26 @@
 //! anything in a batch fails, the batch is rolled back and its posts are stored again one
 //! transaction each, so only the post that fails is refused. Posts are delivered, and answered,
 //! only once their transaction has committed.
+//!
+//! Forgetting: each room row has `touched`, the time in ms of its last post, or of the last
+//! sweep that found someone in it or found it joined since the sweep before. The committer
+//! sweeps every quarter of `--forget-rooms-after` (at most hourly) and deletes the rooms, posts
+//! and all, touched longer ago than that; the freed pages are reused by later posts.
 
+use std::collections::HashSet;
 use std::fs;
 use std::path::Path;
 use std::slice;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, mpsc};
 use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
 use tokio::sync::oneshot;
 
 use super::{
-    DATABASE_FILE, History, Limits, MAX_WELCOME_IMAGE_BYTES, NewPost, OpenError, Posted,
-    StoreError, Stored,
+    DATABASE_FILE, History, Limits, NewPost, OpenError, Posted, StoreError, Stored, unix_millis,
 };
 use crate::protocol::{HISTORY_LEN, RESUME_LIMIT, Since};
 use crate::rooms::Rooms;
@@ -33,7 +39,8 @@ const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS rooms (
     name     TEXT PRIMARY KEY,
     epoch    TEXT NOT NULL,
-    last_seq INTEGER NOT NULL
+    last_seq INTEGER NOT NULL,
+    touched  INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 CREATE TABLE IF NOT EXISTS posts (
     room     TEXT NOT NULL,
@@ -50,6 +57,9 @@ CREATE TABLE IF NOT EXISTS posts (
 /// The most posts one transaction takes.
 const MAX_BATCH: usize = 256;
 
+/// The longest time between two sweeps for rooms to forget.
+const MAX_SWEEP_EVERY: Duration = Duration::from_secs(3600);
+
 #[derive(Debug)]
 pub(crate) struct Sqlite {
     shared: Arc<Shared>,
@@ -63,7 +73,13 @@ pub(crate) struct Sqlite {
 struct Shared {
     connection: Mutex<Connection>,
     keep_posts: u64,
+    /// The most image bytes one welcome carries.
+    welcome_images: usize,
     rooms: Arc<Rooms>,
+    /// Rooms untouched this long are forgotten.
+    forget_after: Duration,
+    /// Rooms joined since the last sweep: they count as used even if everyone left since.
+    visited: Mutex<HashSet<String>>,
 }
 
 /// One post waiting for the committer, and where its answer goes.
@@ -114,10 +130,14 @@ impl Sqlite {
         // Writing the schema takes the exclusive lock, and reading it proves the file is a
         // database.
         connection.execute_batch(SCHEMA).map_err(fail)?;
+        add_touched(&connection).map_err(fail)?;
         let shared = Arc::new(Shared {
             connection: Mutex::new(connection),
             keep_posts: u64::try_from(limits.keep_posts).unwrap_or(u64::MAX),
+            welcome_images: limits.welcome_images(),
             rooms,
+            forget_after: limits.forget_after,
+            visited: Mutex::new(HashSet::new()),
         });
         let (posts, requests) = mpsc::channel();
         let committer = {
@@ -158,7 +178,13 @@ impl Sqlite {
         welcome: impl FnOnce(History) -> R,
     ) -> Result<R, StoreError> {
         let connection = self.shared.lock();
-        let history = history(&connection, room, since).map_err(store_error)?;
+        let history =
+            history(&connection, room, since, self.shared.welcome_images).map_err(store_error)?;
+        self.shared
+            .visited
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(room.to_owned());
         // Still under the lock: no post is delivered between this history and the member.
         Ok(welcome(history))
     }
@@ -182,13 +208,52 @@ impl Shared {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The committer thread: every post waiting, up to [`MAX_BATCH`], in one transaction,
-    /// until the store is dropped.
+    /// The committer thread: every post waiting, up to [`MAX_BATCH`], in one transaction, and
+    /// between batches the sweep for rooms to forget when it is due, until the store is
+    /// dropped.
     fn commit_batches(&self, requests: &mpsc::Receiver<Request>) {
-        while let Ok(first) = requests.recv() {
-            let mut batch = vec![first];
-            batch.extend(requests.try_iter().take(MAX_BATCH - 1));
-            self.commit(batch);
+        let every = (self.forget_after / 4).clamp(Duration::from_millis(100), MAX_SWEEP_EVERY);
+        let mut next_sweep = Instant::now() + every;
+        loop {
+            let wait = next_sweep.saturating_duration_since(Instant::now());
+            match requests.recv_timeout(wait) {
+                Ok(first) => {
+                    let mut batch = vec![first];
+                    batch.extend(requests.try_iter().take(MAX_BATCH - 1));
+                    self.commit(batch);
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => return,
+            }
+            if Instant::now() >= next_sweep {
+                self.sweep();
+                next_sweep = Instant::now() + every;
+            }
+        }
+    }
+
+    /// Touches the rooms in use (someone is in them, or joined since the last sweep), then
+    /// deletes the rooms untouched for [`Shared::forget_after`], posts and all.
+    fn sweep(&self) {
+        let mut connection = self.lock();
+        let mut used: HashSet<String> = self.rooms.names().into_iter().collect();
+        used.extend(
+            self.visited
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .drain(),
+        );
+        let now = unix_millis();
+        let cutoff =
+            now.saturating_sub(u64::try_from(self.forget_after.as_millis()).unwrap_or(u64::MAX));
+        match forget(&mut connection, &used, now, cutoff) {
+            Ok(0) => {}
+            Ok(forgotten) => {
+                tracing::info!(forgotten, "forgot rooms nobody used (--forget-rooms-after)")
+            }
+            Err(failure) => {
+                tracing::warn!(error = %store_error(failure), "sweeping rooms to forget failed")
+            }
         }
     }
 
@@ -248,9 +313,10 @@ fn transaction(
     keep_posts: u64,
 ) -> Result<Vec<Inserted>, Failure> {
     let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let now = unix_millis();
     let outcomes = batch
         .iter()
-        .map(|request| insert(&tx, &request.room, &request.post, keep_posts))
+        .map(|request| insert(&tx, &request.room, &request.post, keep_posts, now))
         .collect::<Result<Vec<_>, _>>()?;
     tx.commit()?;
     Ok(outcomes)
@@ -261,6 +327,7 @@ fn insert(
     room: &str,
     new: &NewPost,
     keep_posts: u64,
+    now: u64,
 ) -> Result<Inserted, Failure> {
     let original = connection
         .prepare_cached(
@@ -276,9 +343,10 @@ fn insert(
     room_row(connection, room)?;
     let seq: u64 = connection
         .prepare_cached(
-            "UPDATE rooms SET last_seq = last_seq + 1 WHERE name = ?1 RETURNING last_seq",
+            "UPDATE rooms SET last_seq = last_seq + 1, touched = ?2 WHERE name = ?1 \
+             RETURNING last_seq",
         )?
-        .query_row([room], |row| row.get(0))?;
+        .query_row(params![room, now], |row| row.get(0))?;
     let Stored { post, bytes } = new.numbered(seq);
     let json = serde_json::to_string(&post).map_err(|error| Failure::Data(error.to_string()))?;
     connection
@@ -300,6 +368,48 @@ fn insert(
     Ok(Inserted::New(Stored { post, bytes }))
 }
 
+/// Gives a database made before rooms were forgotten its `touched` column, every room touched
+/// now.
+fn add_touched(connection: &Connection) -> rusqlite::Result<()> {
+    let has: bool = connection.query_row(
+        "SELECT count(*) > 0 FROM pragma_table_info('rooms') WHERE name = 'touched'",
+        [],
+        |row| row.get(0),
+    )?;
+    if !has {
+        connection
+            .execute_batch("ALTER TABLE rooms ADD COLUMN touched INTEGER NOT NULL DEFAULT 0")?;
+        connection.execute("UPDATE rooms SET touched = ?1", [unix_millis()])?;
+    }
+    Ok(())
+}
+
+/// Touches the rooms of `used` at `now`, then deletes every room touched before `cutoff`, its
+/// posts with it, in one transaction; how many rooms it deleted.
+fn forget(
+    connection: &mut Connection,
+    used: &HashSet<String>,
+    now: u64,
+    cutoff: u64,
+) -> Result<usize, Failure> {
+    let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    {
+        let mut touch = tx.prepare_cached("UPDATE rooms SET touched = ?2 WHERE name = ?1")?;
+        for room in used {
+            touch.execute(params![room, now])?;
+        }
+    }
+    tx.prepare_cached(
+        "DELETE FROM posts WHERE room IN (SELECT name FROM rooms WHERE touched < ?1)",
+    )?
+    .execute([cutoff])?;
+    let forgotten = tx
+        .prepare_cached("DELETE FROM rooms WHERE touched < ?1")?
+        .execute([cutoff])?;
+    tx.commit()?;
+    Ok(forgotten)
+}
+
 /// The room's epoch and latest seq, creating the room (with a fresh random epoch) if new.
 fn room_row(connection: &Connection, room: &str) -> Result<(String, u64), Failure> {
     let select = "SELECT epoch, last_seq FROM rooms WHERE name = ?1";
@@ -319,7 +429,14 @@ fn room_row(connection: &Connection, room: &str) -> Result<(String, u64), Failur
     Ok(connection.prepare_cached(select)?.query_row([room], read)?)
 }
 
-fn history(connection: &Connection, room: &str, since: Option<&Since>) -> Result<History, Failure> {
+/// What a page joining `room` gets: the posts after `since` (or the latest), newest first until
+/// their images would weigh more than `max_images` bytes.
+fn history(
+    connection: &Connection,
+    room: &str,
+    since: Option<&Since>,
+    max_images: usize,
+) -> Result<History, Failure> {
     let (epoch, seq) = room_row(connection, room)?;
     let resume = since
         .filter(|since| since.epoch == epoch && since.seq <= seq)
@@ -338,7 +455,7 @@ fn history(connection: &Connection, room: &str, since: Option<&Since>) -> Result
         let Some(row) = rows.next()? else { break };
         let bytes: Option<Vec<u8>> = row.get(1)?;
         image_bytes += bytes.as_ref().map_or(0, Vec::len);
-        if image_bytes > MAX_WELCOME_IMAGE_BYTES {
+        if image_bytes > max_images {
             break;
         }
         posts.push(stored((row.get(0)?, bytes))?);
@@ -405,7 +522,7 @@ fn describe(error: &rusqlite::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Content;
+    use crate::store::{Content, MAX_WELCOME_IMAGE_BYTES};
 
     fn request(room: &str, id: &str) -> (Request, oneshot::Receiver<Result<Posted, StoreError>>) {
         let (answer, answered) = oneshot::channel();
@@ -426,6 +543,8 @@ mod tests {
         let limits = Limits {
             keep_posts: 1000,
             max_bytes,
+            welcome_memory: 1 << 30,
+            forget_after: Duration::from_secs(3600),
         };
         let store = Sqlite::open(&folder, limits, Arc::new(Rooms::default())).expect("open");
         (store, folder)
@@ -448,7 +567,7 @@ mod tests {
             Err(StoreError::Full)
         ));
         assert_eq!(answer(last_answer), None);
-        let stored = history(&store.shared.lock(), "r", None)
+        let stored = history(&store.shared.lock(), "r", None, MAX_WELCOME_IMAGE_BYTES)
             .ok()
             .expect("history");
         assert_eq!(stored.seq, 2, "the refused post took no seq");
@@ -477,7 +596,9 @@ mod tests {
         assert_eq!(answers, [None, None, None, Some(1), None]);
         let connection = store.shared.lock();
         for (room, seqs) in [("a", 2), ("b", 2)] {
-            let stored = history(&connection, room, None).ok().expect("history");
+            let stored = history(&connection, room, None, MAX_WELCOME_IMAGE_BYTES)
+                .ok()
+                .expect("history");
             assert_eq!(stored.seq, seqs, "room {room}");
             let ids: Vec<_> = stored
                 .posts

@@ -1,6 +1,6 @@
 //! The relay's heartbeat: `duplex:relay:ID` is set every second to expire after three, and
 //! every second the rooms someone here is in are swept of members whose relay's key expired
-//! (each gets a `left` on every relay).
+//! (each gets a `left` on every relay), their keys given the room's lifetime again.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,6 +39,7 @@ pub(super) async fn run(
     scripts: Arc<Scripts>,
     rooms: Arc<Rooms>,
     relay: String,
+    lifetime_ms: u64,
 ) {
     let mut ticks = tokio::time::interval(EVERY);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -61,8 +62,11 @@ pub(super) async fn run(
                 .sweep
                 .key(&keys.members)
                 .key(&keys.meta)
+                .key(&keys.posts)
+                .key(&keys.ids)
                 .arg(HEARTBEAT_PREFIX)
                 .arg(&keys.channel)
+                .arg(lifetime_ms)
                 .invoke_async(&mut connection)
                 .await;
             if let Err(error) = swept {

@@ -24,12 +24,10 @@ use tokio::task::AbortHandle;
 use self::scripts::Scripts;
 use self::subscriber::Channels;
 use self::wire::{HEARTBEAT_PREFIX, Keys, MemberRecord};
-use super::{
-    History, JoinError, JoinRequest, Limits, MAX_WELCOME_IMAGE_BYTES, NewPost, OpenError, Posted,
-    StoreError,
-};
+use super::{History, JoinError, JoinRequest, Limits, NewPost, OpenError, Posted, StoreError};
+use crate::budget::{WelcomeBudget, weight};
 use crate::protocol::{ErrorCode, HISTORY_LEN, RESUME_LIMIT, Rejection, Since};
-use crate::rooms::{Admission, Peer, Rooms, nick_key};
+use crate::rooms::{Admission, Peer, Rooms, Welcome, nick_key};
 
 /// How long after a relay dies its members leave its rooms on the other relays, at most: its
 /// heartbeat key expires after 3 s and every relay sweeps its rooms each second.
@@ -40,6 +38,10 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// How long a member that went away keeps trying to leave a room's presence in Redis.
 const FORGET_FOR: Duration = Duration::from_secs(300);
+
+/// The shortest a room lives in Redis after its last use: the heartbeat gives an occupied
+/// room's keys their lifetime again every second, so a shorter one would lose a room in use.
+const MIN_ROOM_LIFETIME: Duration = Duration::from_secs(2);
 
 /// Stream entries read per request when a welcome is assembled.
 const PAGE: usize = 100;
@@ -53,6 +55,11 @@ pub(crate) struct Redis {
     /// This relay's id among those sharing the Redis.
     relay: String,
     keep_posts: usize,
+    /// The most image bytes one welcome carries.
+    welcome_images: usize,
+    budget: WelcomeBudget,
+    /// `--forget-rooms-after` in ms: the expiry every use of a room gives its keys.
+    lifetime_ms: u64,
     tasks: Vec<AbortHandle>,
 }
 
@@ -79,6 +86,7 @@ impl Redis {
         url: &str,
         limits: Limits,
         rooms: Arc<Rooms>,
+        budget: WelcomeBudget,
     ) -> Result<Self, OpenError> {
         let client = Client::open(url)
             .map_err(|error| OpenError::at(url, format!("not a Redis URL: {error}")))?;
@@ -113,11 +121,14 @@ impl Redis {
             channels.connected(pubsub).await,
         ));
         let scripts = Arc::new(Scripts::default());
+        let lifetime = limits.forget_after.max(MIN_ROOM_LIFETIME);
+        let lifetime_ms = u64::try_from(lifetime.as_millis()).unwrap_or(u64::MAX);
         let beating = tokio::spawn(heartbeat::run(
             connection.clone(),
             Arc::clone(&scripts),
             Arc::clone(&rooms),
             relay.clone(),
+            lifetime_ms,
         ));
         Ok(Self {
             connection,
@@ -126,6 +137,9 @@ impl Redis {
             rooms,
             relay,
             keep_posts: limits.keep_posts,
+            welcome_images: limits.welcome_images(),
+            budget,
+            lifetime_ms,
             tasks: vec![subscription.abort_handle(), beating.abort_handle()],
         })
     }
@@ -154,6 +168,7 @@ impl Redis {
             .arg(self.keep_posts)
             .arg(fresh_epoch())
             .arg(&keys.channel)
+            .arg(self.lifetime_ms)
             .invoke_async(&mut self.connection.clone())
             .await
             .map_err(|error| store_error(&error))?;
@@ -232,12 +247,13 @@ impl Redis {
             .history(&keys, request.since.as_ref())
             .await
             .map_err(JoinError::Store)?;
+        let held = self.budget.hold(weight(&history)).ok_or(JoinError::Busy)?;
         let admission = Admission {
             nick: &nick,
             key: &key,
             members,
             pv,
-            history,
+            welcome: Welcome::of(history, held),
         };
         if self.rooms.admit(room, peer.id(), admission) {
             Ok(())
@@ -256,7 +272,10 @@ impl Redis {
             .scripts
             .room
             .key(&keys.meta)
+            .key(&keys.posts)
+            .key(&keys.ids)
             .arg(fresh_epoch())
+            .arg(self.lifetime_ms)
             .invoke_async(&mut connection)
             .await
             .map_err(|error| store_error(&error))?;
@@ -287,7 +306,7 @@ impl Redis {
                     .and_then(|seq| wire::stored(seq, fields))
                     .ok_or_else(|| invalid("a stored post"))?;
                 image_bytes += stored.bytes.as_ref().map_or(0, |bytes| bytes.len());
-                if image_bytes > MAX_WELCOME_IMAGE_BYTES {
+                if image_bytes > self.welcome_images {
                     break 'pages;
                 }
                 end = stored.post.seq().saturating_sub(1);

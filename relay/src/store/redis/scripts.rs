@@ -12,19 +12,30 @@
 //! What each script publishes on `duplex:room:R` (decoded by [`super::wire`]): `t<seq>\n<json>`
 //! and `i<seq>\n<json>\n<bytes>` for posts, `j<pv>\n<nick>` and `l<pv>\n<nick>` for presence,
 //! `r<owner>` when a session's new connection replaces the old one.
+//!
+//! A room is forgotten by expiry: its meta, posts and ids keys are given the room's lifetime
+//! (`--forget-rooms-after`) again by every post, every join (the history read) and every
+//! heartbeat sweep of a room that has a member on some relay, so they expire that long after the
+//! room was last used with nobody in it. The members hash is emptied by presence.
 
 use redis::Script;
 
 /// Stores a post unless its `(from, id)` is known; trims the room to its retention.
 ///
 /// KEYS: meta, posts, ids. ARGV: `(from, id)` key, post JSON, `t` or `i`, image bytes, posts
-/// kept, a fresh epoch, channel. Returns `{1, seq}` for a new post, `{0, seq, fields}` with
+/// kept, a fresh epoch, channel, the room's lifetime in ms (see [`KEEP_ROOM`]). Returns `{1, seq}` for a new post, `{0, seq, fields}` with
 /// the original's stream fields for a re-send.
 const POST: &str = r"
+local function keep_room(ms)
+  for i = 1, 3 do
+    redis.call('PEXPIRE', KEYS[i], ms)
+  end
+end
 local seen = redis.call('HGET', KEYS[3], ARGV[1])
 if seen then
   local entry = redis.call('XRANGE', KEYS[2], seen .. '-0', seen .. '-0')
   if #entry > 0 then
+    keep_room(ARGV[8])
     return {0, tonumber(seen), entry[1][2]}
   end
 end
@@ -54,14 +65,19 @@ if ARGV[3] == 'i' then
 else
   redis.call('PUBLISH', ARGV[7], 't' .. seq .. '\n' .. ARGV[2])
 end
+keep_room(ARGV[8])
 return {1, seq}
 ";
 
 /// The room's epoch (made from the fresh one if the room is new) and latest seq.
 ///
-/// KEYS: meta. ARGV: a fresh epoch. Returns `{epoch, seq}`.
+/// KEYS: meta, posts, ids. ARGV: a fresh epoch, the room's lifetime in ms. Returns
+/// `{epoch, seq}`.
 const ROOM: &str = r"
 redis.call('HSETNX', KEYS[1], 'epoch', ARGV[1])
+for i = 1, 3 do
+  redis.call('PEXPIRE', KEYS[i], ARGV[2])
+end
 local meta = redis.call('HMGET', KEYS[1], 'epoch', 'seq')
 return {meta[1], tonumber(meta[2] or '0')}
 ";
@@ -143,9 +159,13 @@ left(ARGV[3], member.nick)
 return 1
 ";
 
-/// Members of dead relays leave. KEYS: members, meta. ARGV: heartbeat prefix, channel.
+/// Members of dead relays leave, and the room, occupied, is kept for its lifetime again.
+/// KEYS: members, meta, posts, ids. ARGV: heartbeat prefix, channel, the room's lifetime in ms.
 const SWEEP: &str = r"
 live_members(ARGV[1], ARGV[2])
+for i = 2, 4 do
+  redis.call('PEXPIRE', KEYS[i], ARGV[3])
+end
 return 1
 ";
 
