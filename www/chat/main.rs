@@ -45,7 +45,9 @@ struct App {
 /// One joined room: the socket, its handlers, and the exactly-once bookkeeping.
 struct Chat {
     socket: ReconnectingWebSocket,
-    nick: String,
+    /// As the room keeps it (trimmed, in NFC): taken from each welcome, so our own posts are
+    /// recognised by the nick they carry.
+    nick: RefCell<String>,
     room: String,
     /// A welcome arrived on the current connection.
     joined: Cell<bool>,
@@ -164,7 +166,7 @@ impl App {
         });
         self.chat.replace(Some(Chat {
             socket,
-            nick,
+            nick: RefCell::new(nick),
             room,
             joined: Cell::new(false),
             ledger: RefCell::new(Ledger::default()),
@@ -198,7 +200,7 @@ impl App {
         chat.images.borrow_mut().clear();
         let join = ClientMessage::Join {
             room: chat.room.clone(),
-            nick: chat.nick.clone(),
+            nick: chat.nick.borrow().clone(),
             session: Some(self.session.clone()),
             since: chat.resume.borrow_mut().rejoin(waiting),
         };
@@ -243,6 +245,7 @@ impl App {
         let Some(chat) = chat.as_ref() else { return };
         match incoming {
             ServerMessage::Welcome {
+                nick,
                 members,
                 epoch,
                 seq,
@@ -250,6 +253,7 @@ impl App {
                 complete,
                 ..
             } => {
+                chat.nick.replace(nick);
                 self.view.set_members(members);
                 let first = history.first().map(Post::seq);
                 let resumed = chat
@@ -398,10 +402,11 @@ impl App {
         chat.resume.borrow_mut().saw(post.seq());
         match post {
             Post::Message(message) => {
-                let arrival =
-                    chat.ledger
-                        .borrow_mut()
-                        .arrived(&chat.nick, &message.from, &message.id);
+                let arrival = chat.ledger.borrow_mut().arrived(
+                    &chat.nick.borrow(),
+                    &message.from,
+                    &message.id,
+                );
                 if arrival.acknowledged {
                     self.view.acknowledged(&message.id, message.ts);
                 } else if arrival.new {
@@ -424,7 +429,7 @@ impl App {
         let arrival = chat
             .ledger
             .borrow_mut()
-            .arrived(&chat.nick, &image.from, &image.id);
+            .arrived(&chat.nick.borrow(), &image.from, &image.id);
         if arrival.acknowledged {
             self.view.acknowledged(&image.id, image.ts);
         } else if arrival.new {
@@ -490,7 +495,7 @@ impl App {
             ConnectionState::Open => {
                 let state = socket.as_ref().map_or("open", |s| s.ready_state().as_str());
                 let detail = if chat.joined.get() {
-                    format!("· {} in {}", chat.nick, chat.room)
+                    format!("· {} in {}", chat.nick.borrow(), chat.room)
                 } else {
                     "· joining".to_owned()
                 };

@@ -82,7 +82,7 @@ impl App {
             Pending::Say { text, .. } => Body::Text(text),
             Pending::Image { blob, .. } => Body::Image(blob),
         };
-        self.view.pending(pending.id(), &chat.nick, body);
+        self.view.pending(pending.id(), &chat.nick.borrow(), body);
         chat.ledger.borrow_mut().add(pending);
         self.send_outgoing(chat, false);
         self.tick();
