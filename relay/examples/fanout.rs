@@ -34,6 +34,9 @@
 //! closed connections (its line is printed anyway), or when anything on the network failed.
 //! It needs one file descriptor per member: run it under `ulimit -n` when the limit is low.
 
+#[path = "load/files.rs"]
+mod files;
+
 use std::fs;
 use std::process::ExitCode;
 use std::str::FromStr;
@@ -88,7 +91,10 @@ async fn run() -> Result<bool, String> {
     let clock = Clock(Instant::now());
     let mut clean = true;
     for (number, scenario) in options.scenarios.iter().enumerate() {
-        check_file_limit(scenario.connections())?;
+        files::check_file_limit(
+            u64::try_from(scenario.connections()).unwrap_or(u64::MAX),
+            SPARE_FILES,
+        )?;
         let report = measure(&options, scenario, number, clock).await?;
         println!("{}", report.line(scenario));
         if !report.is_clean() {
@@ -441,26 +447,6 @@ fn cpu_time(stat: &str, ticks_per_s: f64) -> Option<Duration> {
     let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
     let ticks = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
     Some(Duration::from_secs_f64(ticks / ticks_per_s))
-}
-
-/// Fails when this process may not open `connections` sockets (and a few more).
-fn check_file_limit(connections: usize) -> Result<(), String> {
-    let Ok(limits) = fs::read_to_string("/proc/self/limits") else {
-        return Ok(());
-    };
-    let soft = limits
-        .lines()
-        .find(|line| line.starts_with("Max open files"))
-        .and_then(|line| line.split_whitespace().nth(3))
-        .and_then(|soft| soft.parse::<u64>().ok());
-    let needed = connections as u64 + SPARE_FILES;
-    match soft {
-        Some(soft) if soft < needed => Err(format!(
-            "{connections} connections need {needed} file descriptors, but the limit is \
-             {soft}: run this under `ulimit -n {needed}` (or higher)"
-        )),
-        _ => Ok(()),
-    }
 }
 
 /// Connects member `index` of room number `room`, named `name`, and joins as `m<index>`; once

@@ -45,6 +45,20 @@ pub const FANOUT: Section = Section {
     end: "<!-- fanout:end -->",
 };
 
+/// `cargo xtask bench`'s section: the relay's memory per connection and its connection limits.
+pub const MEMORY: Section = Section {
+    start: "<!-- memory:start: written by `cargo xtask bench`; edits up to memory:end are overwritten -->",
+    end: "<!-- memory:end -->",
+};
+
+/// The median, least and greatest of `values`; `None` when there are none.
+pub fn spread(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64, f64)> {
+    let mut values: Vec<f64> = values.into_iter().collect();
+    values.sort_by(f64::total_cmp);
+    let median = *values.get(values.len() / 2)?;
+    Some((median, *values.first()?, *values.last()?))
+}
+
 /// `existing` with `report` between `section`'s markers; a new file with every section (the
 /// others not measured yet) when there is none.
 ///
@@ -67,11 +81,12 @@ pub fn splice(
         };
         return Ok(format!(
             "# Benchmarks\n\n## Size\n\n{}\n## Speed and churn\n\n{}\n## Rooms throughput\n\n{}\n\
-             ## Fan-out\n\n{}",
+             ## Fan-out\n\n{}\n## Memory\n\n{}",
             body(SIZE),
             body(BENCH),
             body(ROOMS),
-            body(FANOUT)
+            body(FANOUT),
+            body(MEMORY)
         ));
     };
     let start = only(existing, section.start)?;
@@ -147,7 +162,7 @@ mod tests {
         let expected = format!(
             "# Benchmarks\n\n## Size\n\n{}\ntable\n{}\n\n## Speed and churn\n\n{}\n\
              Not measured yet.\n{}\n\n## Rooms throughput\n\n{}\nNot measured yet.\n{}\n\n\
-             ## Fan-out\n\n{}\nNot measured yet.\n{}\n",
+             ## Fan-out\n\n{}\nNot measured yet.\n{}\n\n## Memory\n\n{}\nNot measured yet.\n{}\n",
             SIZE.start,
             SIZE.end,
             BENCH.start,
@@ -155,7 +170,9 @@ mod tests {
             ROOMS.start,
             ROOMS.end,
             FANOUT.start,
-            FANOUT.end
+            FANOUT.end,
+            MEMORY.start,
+            MEMORY.end
         );
         assert_eq!(document, Ok(expected));
         let document = splice(None, BENCH, "speed\n").unwrap_or_default();

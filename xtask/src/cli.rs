@@ -57,7 +57,9 @@ pub enum Task {
     /// throughput section; installs redis-server when missing). Then the chat's fan-out
     /// (delivered/s, latency, server CPU per delivery) of the relay against a Node server on
     /// the ws package, in rooms of 10, 50 and 1,000 (the Fan-out section; installs nodejs and
-    /// npm when missing). --rooms and --fanout measure only those.
+    /// npm when missing). Then the relay's memory per idle connection and per joined member,
+    /// and the most connections it holds before refusing (the Memory section). --rooms,
+    /// --fanout and --memory measure only those.
     Bench(bench::Options),
     /// Install the tools and browsers the tests need; print how to use them by hand.
     Setup,
@@ -95,6 +97,7 @@ mod tests {
                 browser: Some(Browser::Chromium),
                 rooms_only: true,
                 fanout_only: false,
+                memory_only: false,
             }))
         );
         assert_eq!(
@@ -103,6 +106,16 @@ mod tests {
                 browser: None,
                 rooms_only: false,
                 fanout_only: true,
+                memory_only: false,
+            }))
+        );
+        assert_eq!(
+            parse("bench --memory --rooms"),
+            Ok(Task::Bench(bench::Options {
+                browser: None,
+                rooms_only: true,
+                fanout_only: false,
+                memory_only: true,
             }))
         );
     }

@@ -27,6 +27,17 @@ pub enum Output {
     Terminal,
 }
 
+/// Flags for a relay under a benchmark's load: every connection comes from 127.0.0.1, past the
+/// default cap per address, and members that only listen send nothing for minutes.
+pub const UNDER_LOAD: [&str; 6] = [
+    "--max-connections",
+    "1000000",
+    "--max-connections-per-address",
+    "1000000",
+    "--idle-timeout",
+    "1h",
+];
+
 /// Builds the relay in `profile` and returns its program.
 ///
 /// # Errors

@@ -16,7 +16,7 @@ use crate::browsers::{self, Browser};
 use crate::page;
 use crate::process::{heading, say, version_of};
 use crate::relay::{self, Output, Relay};
-use crate::tasks::{fanout, throughput};
+use crate::tasks::{fanout, memory, throughput};
 use crate::tools;
 use crate::workspace::{Profile, Workspace};
 
@@ -32,13 +32,17 @@ pub struct Options {
     /// Measure in this browser only.
     #[arg(long, value_enum, value_name = "BROWSER")]
     pub browser: Option<Browser>,
-    /// Measure the rooms' throughput only, not the page (with --fanout: both).
+    /// Measure the rooms' throughput, not the page (with --fanout or --memory: those too).
     #[arg(long = "rooms")]
     pub rooms_only: bool,
-    /// Measure the chat's fan-out against a Node server only, not the page (with --rooms:
-    /// both).
+    /// Measure the chat's fan-out against a Node server, not the page (with --rooms or
+    /// --memory: those too).
     #[arg(long = "fanout")]
     pub fanout_only: bool,
+    /// Measure the relay's memory per connection and the most connections it holds, not the
+    /// page (with --rooms or --fanout: those too).
+    #[arg(long = "memory")]
+    pub memory_only: bool,
 }
 
 /// Builds everything, runs the benchmark in each browser and writes `BENCHMARKS.md`; `Ok(false)`
@@ -48,14 +52,12 @@ pub struct Options {
 /// When a tool or browser is missing and cannot be installed, a build fails, or the relay does
 /// not start.
 pub fn run_all(workspace: &mut Workspace, options: &Options) -> Result<bool> {
-    if options.rooms_only || options.fanout_only {
-        let rooms = !options.rooms_only || throughput::run_all(workspace)?;
-        let fanout = !options.fanout_only || fanout::run_all(workspace)?;
-        return Ok(rooms && fanout);
-    }
-    let page = run_page(workspace, options)?;
-    let rooms = throughput::run_all(workspace)?;
-    Ok(fanout::run_all(workspace)? && rooms && page)
+    let only = options.rooms_only || options.fanout_only || options.memory_only;
+    let page = only || run_page(workspace, options)?;
+    let rooms = (only && !options.rooms_only) || throughput::run_all(workspace)?;
+    let fanout = (only && !options.fanout_only) || fanout::run_all(workspace)?;
+    let memory = (only && !options.memory_only) || memory::run_all(workspace)?;
+    Ok(page && rooms && fanout && memory)
 }
 
 /// The benchmark page in each browser, into the Speed and churn section.
@@ -92,6 +94,7 @@ fn run_page(workspace: &mut Workspace, options: &Options) -> Result<bool> {
         .arg(workspace.root())
         .arg("--data")
         .arg(relay::fresh_data("bench")?)
+        .args(relay::UNDER_LOAD)
         .arg("--test-endpoints");
     let relay = Relay::start(command, &Output::Log(out.join("relay.log")))?;
     say(format!("relay: {}", relay.url()));

@@ -218,7 +218,8 @@ impl Setup {
                 .args(["--addr", "127.0.0.1:0", "--root"])
                 .arg(workspace.root())
                 .arg("--data")
-                .arg(relay::fresh_data("fanout")?),
+                .arg(relay::fresh_data("fanout")?)
+                .args(relay::UNDER_LOAD),
             Server::Node => with_open_files(workspace, &self.node.node)
                 .arg(&self.node.script)
                 .arg("0"),
@@ -341,17 +342,9 @@ fn parse(line: &str) -> Option<Round> {
     })
 }
 
-/// The median, least and greatest of `values`; `None` when there are none.
-fn spread(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64, f64)> {
-    let mut values: Vec<f64> = values.into_iter().collect();
-    values.sort_by(f64::total_cmp);
-    let median = *values.get(values.len() / 2)?;
-    Some((median, *values.first()?, *values.last()?))
-}
-
 /// The median of one figure over `rounds`, with its range.
 fn figure(rounds: &[Round], pick: fn(&Round) -> f64, show: fn(f64) -> String) -> String {
-    match spread(rounds.iter().map(pick)) {
+    match benchmarks::spread(rounds.iter().map(pick)) {
         Some((median, low, high)) => format!("{} ({}–{})", show(median), show(low), show(high)),
         None => "n/a".to_owned(),
     }
@@ -359,7 +352,8 @@ fn figure(rounds: &[Round], pick: fn(&Round) -> f64, show: fn(f64) -> String) ->
 
 /// `relay / node` of the medians of one figure, such as `2.10x`.
 fn ratio(relay: &[Round], node: &[Round], pick: fn(&Round) -> f64) -> String {
-    let median = |rounds: &[Round]| spread(rounds.iter().map(pick)).map(|(median, ..)| median);
+    let median =
+        |rounds: &[Round]| benchmarks::spread(rounds.iter().map(pick)).map(|(median, ..)| median);
     match (median(relay), median(node)) {
         (Some(relay), Some(node)) if node > 0.0 => format!("{:.2}x", relay / node),
         _ => "n/a".to_owned(),
@@ -499,8 +493,8 @@ mod tests {
             round(25.0, 4000.0),
         ];
         let node = [round(10.0, 2000.0), round(12.0, 1000.0), round(8.0, 1500.0)];
-        assert_eq!(spread([3.0, 1.0, 2.0]), Some((2.0, 1.0, 3.0)));
-        assert_eq!(spread([]), None);
+        assert_eq!(benchmarks::spread([3.0, 1.0, 2.0]), Some((2.0, 1.0, 3.0)));
+        assert_eq!(benchmarks::spread([]), None);
         assert_eq!(figure(&relay, |round| round.p99_us, ms), "4.00 (3.00–9.00)");
         assert_eq!(
             ratio(&relay, &node, |round| round.cpu_us_per_delivery),

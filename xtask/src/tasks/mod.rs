@@ -4,6 +4,7 @@ pub mod bench;
 pub mod demo;
 pub mod dist;
 pub mod fanout;
+pub mod memory;
 pub mod setup;
 pub mod size;
 pub mod test;

@@ -61,7 +61,9 @@ pub fn run_all(workspace: &Workspace) -> Result<bool> {
     let redis = RedisServer::start(workspace)?;
     let sqlite = |name: &str| -> Result<Vec<String>> {
         let data = relay::fresh_data(name)?;
-        Ok(vec!["--data".to_owned(), data.display().to_string()])
+        let mut args = vec!["--data".to_owned(), data.display().to_string()];
+        args.extend(relay::UNDER_LOAD.map(str::to_owned));
+        Ok(args)
     };
     let cases: [(&str, &Path, Vec<String>); 4] = [
         ("in memory (before durable rooms)", &baseline, Vec::new()),
@@ -74,7 +76,11 @@ pub fn run_all(workspace: &Workspace) -> Result<bool> {
         (
             "Redis (one redis-server)",
             &today,
-            vec!["--redis".to_owned(), redis.url()],
+            [&["--redis", redis.url().as_str()][..], &relay::UNDER_LOAD]
+                .concat()
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
         ),
     ];
     let ticks = clock_ticks(workspace)?;
