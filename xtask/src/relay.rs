@@ -3,7 +3,7 @@
 
 use std::fs::{self, File};
 use std::io::{self, BufRead, BufReader, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::thread;
@@ -37,6 +37,19 @@ pub const UNDER_LOAD: [&str; 6] = [
     "--idle-timeout",
     "1h",
 ];
+
+/// `program` run by `sh` after raising its soft limit of open files to the hard limit, for a
+/// relay or a load that holds thousands of connections. `exec` keeps the process id.
+pub fn with_open_files<'a>(workspace: &'a Workspace, program: &Path) -> Cmd<'a> {
+    workspace
+        .cmd("sh")
+        .args([
+            "-c",
+            r#"ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@""#,
+            "sh",
+        ])
+        .arg(program)
+}
 
 /// Builds the relay in `profile` and returns its program.
 ///

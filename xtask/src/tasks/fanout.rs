@@ -10,7 +10,6 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
-use xshell::Cmd;
 
 use crate::benchmarks;
 use crate::npm;
@@ -214,13 +213,13 @@ impl Setup {
     /// release relay storing into a fresh SQLite folder, as shipped, or the Node server.
     fn start(&self, workspace: &Workspace, server: Server) -> Result<Relay> {
         let command = match server {
-            Server::Relay => with_open_files(workspace, &self.relay)
+            Server::Relay => relay::with_open_files(workspace, &self.relay)
                 .args(["--addr", "127.0.0.1:0", "--root"])
                 .arg(workspace.root())
                 .arg("--data")
                 .arg(relay::fresh_data("fanout")?)
                 .args(relay::UNDER_LOAD),
-            Server::Node => with_open_files(workspace, &self.node.node)
+            Server::Node => relay::with_open_files(workspace, &self.node.node)
                 .arg(&self.node.script)
                 .arg("0"),
         };
@@ -237,7 +236,7 @@ impl Setup {
         scenario: Scenario,
     ) -> Result<Option<(String, Round)>> {
         let url = format!("{}/chat", server.url().replacen("http", "ws", 1));
-        let command = with_open_files(workspace, &self.load)
+        let command = relay::with_open_files(workspace, &self.load)
             .args(["--seconds", SECONDS, "--ticks", &self.ticks])
             .arg(&url)
             .arg(server.pid().to_string())
@@ -256,19 +255,6 @@ impl Setup {
         }
         Ok(found)
     }
-}
-
-/// `program` run by `sh` after raising its soft limit of open files to the hard limit: a
-/// scenario holds a thousand connections, on both ends. `exec` keeps the process id.
-fn with_open_files<'a>(workspace: &'a Workspace, program: &Path) -> Cmd<'a> {
-    workspace
-        .cmd("sh")
-        .args([
-            "-c",
-            r#"ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@""#,
-            "sh",
-        ])
-        .arg(program)
 }
 
 /// Installs the Node server into `dir`: `server.mjs`, `package.json` and `package-lock.json`

@@ -10,7 +10,7 @@
 use std::fmt::Write as _;
 use std::fs;
 use std::io::{BufRead as _, BufReader, Lines, Write as _};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
@@ -241,7 +241,7 @@ impl Setup {
     /// [`TIMEOUTS`] and `caps`.
     fn start(&self, workspace: &Workspace, log: &str, caps: &[String]) -> Result<(Relay, PathBuf)> {
         let log = self.out.join(format!("memory-{log}.log"));
-        let command = with_open_files(workspace, &self.relay)
+        let command = relay::with_open_files(workspace, &self.relay)
             .args(["--addr", "127.0.0.1:0", "--root"])
             .arg(workspace.root())
             .arg("--data")
@@ -261,7 +261,7 @@ impl Setup {
         let (relay, _) = self.start(workspace, &format!("{connections}"), &[])?;
         let baseline = memory_of(relay.pid())?;
         let addresses = connections.div_ceil(PER_ADDRESS).to_string();
-        let command = with_open_files(workspace, &self.load)
+        let command = relay::with_open_files(workspace, &self.load)
             .arg("phases")
             .arg(ws_url(&relay))
             .args(["--connections", &connections.to_string()])
@@ -307,7 +307,7 @@ impl Setup {
         };
         let name = format!("{caps:?}-caps").to_lowercase();
         let (relay, log) = self.start(workspace, &name, &flags)?;
-        let command = with_open_files(workspace, &self.load)
+        let command = relay::with_open_files(workspace, &self.load)
             .arg("hold")
             .arg(ws_url(&relay))
             .args(["--addresses", addresses]);
@@ -345,19 +345,6 @@ impl Setup {
 /// The relay's `/chat` as a ws:// URL.
 fn ws_url(relay: &Relay) -> String {
     format!("{}/chat", relay.url().replacen("http", "ws", 1))
-}
-
-/// `program` run by `sh` after raising its soft limit of open files to the hard limit: the
-/// relay and the load hold thousands of connections each. `exec` keeps the process id.
-fn with_open_files<'a>(workspace: &'a Workspace, program: &Path) -> Cmd<'a> {
-    workspace
-        .cmd("sh")
-        .args([
-            "-c",
-            r#"ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@""#,
-            "sh",
-        ])
-        .arg(program)
 }
 
 /// The running load: its stdin, which lets it go on, and its stdout, read line by line.
@@ -717,10 +704,17 @@ fn stopped_by(held: &Held) -> String {
             ),
             _ => format!("no answer from the relay: {why}"),
         },
-        "load-files" => format!(
-            "the load's own limit of open files (one per connection; the relay had not reached \
-             its own): {why}"
-        ),
+        "load-files" => match held.relay_files {
+            Some((open, limit)) if open >= limit => format!(
+                "the limit of open files per process ({}), reached by the load and the relay \
+                 alike (one descriptor per connection on each side): {why}",
+                benchmarks::thousands(limit)
+            ),
+            _ => format!(
+                "the load's own limit of open files (one per connection; the relay had not \
+                 reached its own): {why}"
+            ),
+        },
         "ports" => format!("no local port left on 127.0.0.1 for another connection: {why}"),
         _ => format!("{}: {why}", held.stop),
     }
