@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use crate::rooms::Welcome;
 use crate::store::{History, Stored};
 
 /// What a post weighs besides its text and bytes: its JSON object's other fields.
@@ -28,13 +29,6 @@ pub(crate) struct Held {
     _kib: Option<OwnedSemaphorePermit>,
 }
 
-impl Held {
-    /// A share of nothing: for frames that weigh nothing worth counting.
-    pub(crate) fn nothing() -> Self {
-        Self { _kib: None }
-    }
-}
-
 impl WelcomeBudget {
     /// A budget of `bytes`, at least 1 KiB.
     pub(crate) fn new(bytes: u64) -> Self {
@@ -45,13 +39,20 @@ impl WelcomeBudget {
         }
     }
 
+    /// `history` as a welcome holding its weight of the budget ([`weight`]), if that is free
+    /// now.
+    pub(crate) fn welcome(&self, history: History) -> Option<Welcome> {
+        let held = self.hold(weight(&history))?;
+        Some(Welcome::of(history, held))
+    }
+
     /// Takes `bytes` of the budget if they are free now; a welcome heavier than the whole
     /// budget takes all of it (it waits for an empty budget, but is never impossible).
-    pub(crate) fn hold(&self, bytes: usize) -> Option<Held> {
+    fn hold(&self, bytes: usize) -> Option<Held> {
         let kib = u32::try_from(bytes.div_ceil(1024)).unwrap_or(u32::MAX);
         let kib = kib.min(self.total_kib);
         if kib == 0 {
-            return Some(Held::nothing());
+            return Some(Held { _kib: None });
         }
         let permit = Arc::clone(&self.kib).try_acquire_many_owned(kib).ok()?;
         Some(Held { _kib: Some(permit) })
@@ -66,7 +67,7 @@ impl WelcomeBudget {
 
 /// What `history` weighs in memory once read: its images' bytes, its texts, and a little for
 /// each post's other fields.
-pub(crate) fn weight(history: &History) -> usize {
+fn weight(history: &History) -> usize {
     history.posts.iter().map(post_weight).sum()
 }
 

@@ -432,8 +432,8 @@ pub async fn serve(
         () = state.stopping() => false,
     };
     let deadline = Instant::now() + SHUTDOWN_GRACE;
-    // Plain-HTTP requests in flight (long polls) are waited for by axum; upgraded connections
-    // are not, so the tracker waits for those within the same grace.
+    // Plain-HTTP requests in flight (long polls) are waited for by the accept loop; upgraded
+    // connections are not, so the tracker waits for those within the same grace.
     if !stopped {
         tokio::select! {
             () = &mut server => {}
@@ -496,12 +496,9 @@ fn refusal(state: &AppState, request: &Request) -> Option<Response> {
         Ok(upgrade) => upgrade,
         Err(malformed) => return Some(malformed.into_response()),
     };
-    let allowed = match upgrade.origin.map(HeaderValue::to_str) {
-        None => true,
-        Some(Ok(origin)) => {
-            origin::allowed(Some(origin), upgrade.host, &state.config().allowed_origins)
-        }
-        Some(Err(_)) => false,
+    let allowed = match upgrade.origin.map(HeaderValue::to_str).transpose() {
+        Ok(origin) => origin::allowed(origin, upgrade.host, &state.config().allowed_origins),
+        Err(_) => false,
     };
     let refusal = if !allowed {
         (

@@ -45,21 +45,16 @@ struct Handshake {
 }
 
 impl Handshake {
+    /// The rest of the handshake (`Connection`, the key's shape, the version) was checked
+    /// before any endpoint, by `handshake::check`, for every request asking for `websocket`.
+    ///
     /// # Errors
     ///
     /// Why the request is not a WebSocket upgrade, for a 400.
     fn from_request(mut request: Request) -> Result<Self, &'static str> {
         let headers = request.headers();
-        if !has_token(headers, &header::CONNECTION, "upgrade")
-            || !has_token(headers, &header::UPGRADE, "websocket")
-        {
+        if !has_token(headers, &header::UPGRADE, "websocket") {
             return Err("expected a WebSocket upgrade request");
-        }
-        if headers
-            .get(header::SEC_WEBSOCKET_VERSION)
-            .is_none_or(|version| version != "13")
-        {
-            return Err("expected Sec-WebSocket-Version: 13");
         }
         let Some(key) = headers.get(header::SEC_WEBSOCKET_KEY).cloned() else {
             return Err("expected a Sec-WebSocket-Key header");

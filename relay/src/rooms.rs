@@ -22,6 +22,7 @@ use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, watch};
 
 use crate::budget::Held;
+use crate::nick;
 use crate::protocol::{
     CLOSE_REPLACED, ErrorCode, Post, REASON_REPLACED, REASON_TOO_SLOW, Rejection, ServerMessage,
 };
@@ -185,7 +186,7 @@ impl Rooms {
         let room = rooms
             .entry(room_name.to_owned())
             .or_insert_with(|| Room::new(self.shared));
-        let key = nick_key(nick);
+        let key = nick::key(nick);
         match room.members.iter().position(|member| member.key == key) {
             Some(index) => {
                 let member = &mut room.members[index];
@@ -405,7 +406,7 @@ impl Rooms {
 struct Member {
     /// As shown to everyone.
     nick: String,
-    /// The nick as compared ([`nick_key`]): unique in the room.
+    /// The nick as compared ([`nick::key`]): unique in the room.
     key: String,
     session: Option<String>,
     peer: Peer,
@@ -543,7 +544,7 @@ fn welcome_frames(
     history: History,
 ) -> Vec<Message> {
     // In the order of the nicks as compared, ties broken by the exact nick.
-    members.sort_by_cached_key(|nick| (nick_key(nick), nick.clone()));
+    members.sort_by_cached_key(|nick| (nick::key(nick), nick.clone()));
     let (posts, images): (Vec<Post>, Vec<Option<Bytes>>) = history
         .posts
         .into_iter()
@@ -573,9 +574,4 @@ fn post_frames(post: &Post, bytes: Option<&Bytes>) -> Vec<Message> {
 
 fn text_frame(message: &ServerMessage) -> Message {
     Message::Text(message.to_json().into())
-}
-
-/// A nick as a room compares it: its NFKC_Casefold ([`crate::nick::key`]).
-pub(crate) fn nick_key(nick: &str) -> String {
-    crate::nick::key(nick)
 }

@@ -21,9 +21,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
 
-use crate::budget::{WelcomeBudget, weight};
+use crate::budget::WelcomeBudget;
 use crate::protocol::{ImageMessage, Post, Rejection, Since, TextMessage};
-use crate::rooms::{Peer, Rooms, Welcome};
+use crate::rooms::{Peer, Rooms};
 
 pub use self::redis::MEMBER_EXPIRY;
 
@@ -298,7 +298,7 @@ impl Store {
                 let joined = blocking(move || {
                     let since = request.since.clone();
                     engine.join(&request.room, since.as_ref(), |history| {
-                        let held = store.budget.hold(weight(&history)).ok_or(JoinError::Busy)?;
+                        let welcome = store.budget.welcome(history).ok_or(JoinError::Busy)?;
                         store
                             .rooms
                             .join(
@@ -306,7 +306,7 @@ impl Store {
                                 &request.nick,
                                 request.session.as_deref(),
                                 &peer,
-                                Welcome::of(history, held),
+                                welcome,
                             )
                             .map_err(JoinError::Rejected)?;
                         // Made under the store's lock: if this connection ends meanwhile,

@@ -25,9 +25,10 @@ use self::scripts::Scripts;
 use self::subscriber::Channels;
 use self::wire::{HEARTBEAT_PREFIX, Keys, MemberRecord};
 use super::{History, JoinError, JoinRequest, Limits, NewPost, OpenError, Posted, StoreError};
-use crate::budget::{WelcomeBudget, weight};
+use crate::budget::WelcomeBudget;
+use crate::nick;
 use crate::protocol::{ErrorCode, HISTORY_LEN, RESUME_LIMIT, Rejection, Since};
-use crate::rooms::{Admission, Peer, Rooms, Welcome, nick_key};
+use crate::rooms::{Admission, Peer, Rooms};
 
 /// How long after a relay dies its members leave its rooms on the other relays, at most: its
 /// heartbeat key expires after 3 s and every relay sweeps its rooms each second.
@@ -194,7 +195,7 @@ impl Redis {
         if joined.is_err() {
             // The presence script may have run: leave it (a no-op unless this peer holds it).
             let (_, empty) = self.rooms.remove(&request.room, peer.id());
-            let key = nick_key(&request.nick);
+            let key = nick::key(&request.nick);
             self.forget(&request.room, peer.id(), Some(key), empty);
         }
         joined
@@ -204,7 +205,7 @@ impl Redis {
         let room = request.room.as_str();
         self.channels.ensure(room).await.map_err(JoinError::Store)?;
         let keys = Keys::of(room);
-        let key = nick_key(&request.nick);
+        let key = nick::key(&request.nick);
         let owner = wire::owner(&self.relay, peer.id());
         let record = MemberRecord {
             relay: &self.relay,
@@ -247,13 +248,13 @@ impl Redis {
             .history(&keys, request.since.as_ref())
             .await
             .map_err(JoinError::Store)?;
-        let held = self.budget.hold(weight(&history)).ok_or(JoinError::Busy)?;
+        let welcome = self.budget.welcome(history).ok_or(JoinError::Busy)?;
         let admission = Admission {
             nick: &nick,
             key: &key,
             members,
             pv,
-            welcome: Welcome::of(history, held),
+            welcome,
         };
         if self.rooms.admit(room, peer.id(), admission) {
             Ok(())
