@@ -50,6 +50,14 @@ impl<T: Clone + 'static> HandlerList<T> {
         subscription
     }
 
+    /// Whether no handler is subscribed, so there is nobody to tell.
+    #[cfg(feature = "reconnect")]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.slots
+            .try_borrow()
+            .map_or(true, |slots| !slots.iter().any(|slot| slot.active.get()))
+    }
+
     /// Calls every active handler; the last one gets `value` itself, the others a clone.
     pub(crate) fn emit(&self, value: T) {
         let Ok(snapshot) = self.slots.try_borrow().map(|slots| Rc::clone(&slots)) else {

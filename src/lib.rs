@@ -59,10 +59,15 @@
 
 /// Reconnect delays: exponential backoff with jitter.
 mod backoff;
+/// A reconnecting socket for one UI component: what the framework hooks are made of.
+#[cfg(feature = "reconnect")]
+mod binding;
 /// Reading a `Blob` into bytes.
 mod blob;
 /// Close codes, the rules for sending them, and the close notification.
 mod close;
+/// Typed values as messages: the codec trait, raw messages, JSON.
+mod codec;
 /// The error type and the mapping of browser exceptions to it.
 mod error;
 /// Handler lists and the subscription guard.
@@ -93,8 +98,13 @@ mod timer;
 mod url;
 
 pub use backoff::{Backoff, Jitter};
+#[cfg(feature = "reconnect")]
+pub use binding::{Binding, BindingOptions, DEFAULT_RECENT, Observer};
 pub use blob::{ReadBlob, blob_to_bytes};
 pub use close::{CloseCode, CloseInfo, MAX_REASON_BYTES};
+#[cfg(feature = "json")]
+pub use codec::Json;
+pub use codec::{Codec, Raw, SendValueError};
 pub use error::{Error, ProtocolProblem};
 pub use handlers::Subscription;
 #[cfg(feature = "json")]

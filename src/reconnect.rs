@@ -226,6 +226,36 @@ impl ReconnectingWebSocket {
         self.send(&Message::from(bytes))
     }
 
+    /// How many bytes the current socket has been given but not yet sent: its
+    /// [`bufferedAmount` (MDN)](https://developer.mozilla.org/en-US/docs/Web/API/WebSocket/bufferedAmount),
+    /// or 0 while there is no socket.
+    ///
+    /// ```no_run
+    /// # fn example(socket: duplex_ws::ReconnectingWebSocket) {
+    /// let waiting_bytes = socket.buffered_amount();
+    /// # }
+    /// ```
+    pub fn buffered_amount(&self) -> u64 {
+        self.inner.buffered_amount()
+    }
+
+    /// Calls `handler` with the [`buffered_amount`](Self::buffered_amount) each time it is seen to change:
+    /// after a send that the browser buffers, then every 50 ms while bytes wait (the browser has no "drained"
+    /// event), and when a socket comes or goes. The reading timer runs only while bytes wait and a handler is
+    /// subscribed, and counts in [`live_timers`](crate::live_timers).
+    ///
+    /// ```no_run
+    /// # fn example(socket: duplex_ws::ReconnectingWebSocket) {
+    /// socket.on_buffered_amount(|bytes| web_sys::console::log_1(&format!("{bytes} B to send").into())).keep();
+    /// # }
+    /// ```
+    pub fn on_buffered_amount(&self, handler: impl FnMut(u64) + 'static) -> Subscription {
+        let subscription = self.inner.handlers.buffered.subscribe(handler);
+        self.inner.watch_buffered();
+        self.inner.deliver();
+        subscription
+    }
+
     /// How many messages wait in the outbox.
     ///
     /// ```no_run

@@ -18,6 +18,7 @@
 //! 72. the endpoint provider runs before every attempt
 //! 73. the attempt count resets after the minimum uptime
 //! 74. the `online` event ends a backoff at once
+//! 75. the buffered amount is told as it changes, polled only while bytes wait
 //!
 //! Each test's doc comment names its items (`Conformance N`).
 #![cfg(all(target_arch = "wasm32", feature = "reconnect"))]
@@ -667,5 +668,47 @@ async fn the_online_event_ends_a_backoff_at_once() {
             ConnectionState::Open
         ]
     );
+    close_and_check_nothing_held(socket, log).await;
+}
+
+/// Conformance 75.
+#[wasm_bindgen_test]
+async fn the_buffered_amount_is_told_while_bytes_wait_and_its_timer_ends_at_zero() {
+    let (socket, mut log) = connect("/echo", quick());
+    log.until_open().await;
+    let (tx, mut amounts) = unbounded();
+    let subscription = socket.on_buffered_amount(move |bytes| drop(tx.unbounded_send(bytes)));
+    // The open socket's own timer: the minimum uptime.
+    let held = duplex_ws::live_timers();
+    socket.send_bytes(&vec![1; 8 << 20]).expect("8 MiB");
+    let first = within(1_000, amounts.next())
+        .await
+        .flatten()
+        .expect("told at once");
+    assert_eq!(first, socket.buffered_amount());
+    assert!(first > 0, "the browser buffers 8 MiB: {first}");
+    assert_eq!(
+        duplex_ws::live_timers(),
+        held + 1,
+        "one timer reads it again while bytes wait"
+    );
+    let mut seen = vec![first];
+    while seen.last() != Some(&0) {
+        let next = within(10_000, amounts.next())
+            .await
+            .flatten()
+            .unwrap_or_else(|| panic!("drained within 10 s; saw {seen:?}"));
+        seen.push(next);
+    }
+    assert!(
+        seen.windows(2).all(|pair| pair[0] != pair[1]),
+        "each change is told once: {seen:?}"
+    );
+    assert_eq!(duplex_ws::live_timers(), held, "the timer ends at 0");
+    drop(subscription);
+    log.until(
+        |item| matches!(item, Seen::Message(Message::Binary(bytes)) if bytes.len() == 8 << 20),
+    )
+    .await;
     close_and_check_nothing_held(socket, log).await;
 }

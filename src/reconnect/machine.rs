@@ -53,6 +53,7 @@ enum Notice {
     Message(Message),
     Error,
     Close(CloseInfo),
+    Buffered(u64),
 }
 
 pub(crate) struct Handlers {
@@ -61,7 +62,12 @@ pub(crate) struct Handlers {
     pub(crate) error: HandlerList<()>,
     pub(crate) close: HandlerList<CloseInfo>,
     pub(crate) state: HandlerList<ConnectionState>,
+    pub(crate) buffered: HandlerList<u64>,
 }
+
+/// How often the buffered amount is read while bytes wait, for `on_buffered_amount` handlers: the browser
+/// has no "drained" event.
+const BUFFERED_POLL: Duration = Duration::from_millis(50);
 
 pub(crate) struct Inner {
     me: Weak<Inner>,
@@ -77,6 +83,9 @@ pub(crate) struct Inner {
     stopping: Cell<bool>,
     last_heard: Cell<f64>,
     outbox: RefCell<Outbox>,
+    /// The buffered amount last told to `on_buffered_amount` handlers, and the timer that reads it again.
+    buffered: Cell<u64>,
+    buffered_poll: RefCell<Option<Timeout>>,
     notices: RefCell<VecDeque<Notice>>,
     dispatching: Cell<bool>,
 }
@@ -96,6 +105,7 @@ impl Inner {
                 error: HandlerList::new(),
                 close: HandlerList::new(),
                 state: HandlerList::new(),
+                buffered: HandlerList::new(),
             },
             phase: RefCell::new(Phase::Idle),
             state: RefCell::new(ConnectionState::Connecting { attempt: 0 }),
@@ -103,6 +113,8 @@ impl Inner {
             generation: Cell::new(0),
             stopping: Cell::new(false),
             last_heard: Cell::new(0.0),
+            buffered: Cell::new(0),
+            buffered_poll: RefCell::new(None),
             notices: RefCell::new(VecDeque::new()),
             dispatching: Cell::new(false),
         });
@@ -133,6 +145,35 @@ impl Inner {
         }
     }
 
+    pub(crate) fn buffered_amount(&self) -> u64 {
+        self.socket().map_or(0, |socket| socket.buffered_amount())
+    }
+
+    /// Tells `on_buffered_amount` handlers about a change, and reads it again later while bytes wait.
+    pub(crate) fn watch_buffered(&self) {
+        if self.handlers.buffered.is_empty() {
+            return;
+        }
+        let now = self.buffered_amount();
+        if self.buffered.replace(now) != now {
+            self.push(Notice::Buffered(now));
+        }
+        let mut poll = self.buffered_poll.borrow_mut();
+        if now == 0 {
+            *poll = None;
+        } else if poll.is_none() {
+            let me = self.me.clone();
+            *poll = Some(Timeout::new(BUFFERED_POLL, move || {
+                if let Some(inner) = me.upgrade() {
+                    let done = inner.buffered_poll.take();
+                    inner.watch_buffered();
+                    inner.deliver();
+                    drop(done);
+                }
+            }));
+        }
+    }
+
     pub(crate) fn queued(&self) -> usize {
         self.outbox.borrow().len()
     }
@@ -154,7 +195,11 @@ impl Inner {
         if let Some(socket) = open {
             if self.outbox.borrow().is_empty() {
                 match socket.send(message) {
-                    Ok(()) => return Ok(SendStatus::Sent),
+                    Ok(()) => {
+                        self.watch_buffered();
+                        self.deliver();
+                        return Ok(SendStatus::Sent);
+                    }
                     // Closing: the close event is on its way, and a new socket will take it.
                     Err(Error::NotOpen { .. }) => {}
                     Err(error) => return Err(error),
@@ -427,6 +472,7 @@ impl Inner {
     fn set_state(&self, state: ConnectionState) {
         *self.state.borrow_mut() = state.clone();
         self.push(Notice::State(state));
+        self.watch_buffered();
     }
 
     fn push(&self, notice: Notice) {
@@ -447,6 +493,7 @@ impl Inner {
                 Some(Notice::Message(message)) => self.handlers.message.emit(message),
                 Some(Notice::Error) => self.handlers.error.emit(()),
                 Some(Notice::Close(info)) => self.handlers.close.emit(info),
+                Some(Notice::Buffered(amount)) => self.handlers.buffered.emit(amount),
                 None => break,
             }
         }
