@@ -18,6 +18,7 @@ const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
 const log = byTestId("log");
 return {
     status: byTestId("status")?.textContent ?? null,
+    outbox: byTestId("outbox")?.textContent ?? null,
     buffered: byTestId("buffered")?.textContent ?? null,
     server: byTestId("url")?.value ?? null,
     log: log ? Array.from(
@@ -44,12 +45,24 @@ pub struct LogEntry {
 /// The echo page's path on the relay.
 pub const ECHO_PAGE: &str = "/www/echo.html";
 
+/// The Leptos echo console's path on the relay (`hooks/leptos/examples/echo.rs`): the echo page's
+/// controls and log, plus an outbox counter, a Move button for the server field and a Reconnect
+/// button.
+pub const LEPTOS_PAGE: &str = "/www/leptos.html";
+
+/// The Yew echo console's path on the relay (`hooks/yew/examples/echo.rs`), with the same
+/// controls as [`LEPTOS_PAGE`].
+pub const YEW_PAGE: &str = "/www/yew.html";
+
 /// What the page showed at one moment. `Display` renders it for failure messages.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Snapshot {
-    /// The status output's text (`connecting`, `open`, `closing`, `closed`), `None` if the
-    /// element is missing.
+    /// The status output's text (`connecting`, `open`, `closing`, `closed`; on the framework
+    /// consoles a reconnecting socket's state, such as `reconnecting in 0.4 s (attempt 1)` or
+    /// `closed: 1000 (normal) "bye", clean`), `None` if the element is missing.
     pub status: Option<String>,
+    /// The outbox counter's text (the framework consoles only).
+    pub outbox: Option<String>,
     /// The buffered-amount output's text.
     pub buffered: Option<String>,
     /// The server field's value (the URL Connect uses).
@@ -67,6 +80,18 @@ impl Snapshot {
     /// Whether the status output reads `status`.
     pub fn status_is(&self, status: &str) -> bool {
         self.status.as_deref() == Some(status)
+    }
+
+    /// Whether the status output's text starts with `prefix`.
+    pub fn status_starts_with(&self, prefix: &str) -> bool {
+        self.status
+            .as_deref()
+            .is_some_and(|status| status.starts_with(prefix))
+    }
+
+    /// How many entries of `class` have exactly `text`.
+    pub fn count(&self, class: &str, text: &str) -> usize {
+        self.entries(class).filter(|entry| *entry == text).count()
     }
 
     /// The texts of the log entries of `class`, oldest first.
@@ -91,6 +116,9 @@ impl fmt::Display for Snapshot {
         };
         writeln!(f, "  status:   {}", shown(&self.status))?;
         writeln!(f, "  server:   {}", shown(&self.server))?;
+        if self.outbox.is_some() {
+            writeln!(f, "  outbox:   {}", shown(&self.outbox))?;
+        }
         writeln!(f, "  buffered: {}", shown(&self.buffered))?;
         if self.log.is_empty() {
             writeln!(f, "  log:      (empty)")?;
@@ -139,6 +167,18 @@ impl EchoPage {
     pub async fn start(label: &str) -> Result<Self, Error> {
         let setup = Setup::from_env()?;
         let relay = Relay::start(&setup.root)?;
+        let session = Session::start(&setup, label).await?;
+        Ok(Self { session, relay })
+    }
+
+    /// [`EchoPage::start`] with a relay whose `/test/*` controls are on, so a test can drop
+    /// every connection or refuse new ones ([`Relay::control`]).
+    ///
+    /// # Errors
+    /// As [`EchoPage::start`].
+    pub async fn start_with_test_endpoints(label: &str) -> Result<Self, Error> {
+        let setup = Setup::from_env()?;
+        let relay = Relay::with_test_endpoints(&setup.root)?;
         let session = Session::start(&setup, label).await?;
         Ok(Self { session, relay })
     }

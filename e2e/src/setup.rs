@@ -101,7 +101,7 @@ impl Setup {
     ///
     /// # Errors
     /// [`Error::Setup`] if no browser is named, the driver cannot be found, or the page is not
-    /// built (`<root>/www/pkg/echo.js` missing).
+    /// built (`<root>/www/pkg/echo.js`, or another page's bindings, missing).
     pub fn from_env() -> Result<Self, Error> {
         let setup = Self::locate()?;
         setup.require([
@@ -113,6 +113,10 @@ impl Setup {
             "www/pkg/chat_bg.wasm",
             "www/pkg/echo.js",
             "www/pkg/echo_bg.wasm",
+            "www/leptos.html",
+            "www/pkg/leptos_echo.js",
+            "www/yew.html",
+            "www/pkg/yew_echo.js",
         ])?;
         Ok(setup)
     }

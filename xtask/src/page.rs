@@ -26,8 +26,10 @@ pub struct Page {
 /// The package of the demo pages' Rust code (`www/`): `www/chat/` and `www/echo/`.
 pub const PAGES_PACKAGE: &str = "duplex-pages";
 
-/// Every page, the one served at `/` first.
-pub const PAGES: [Page; 2] = [
+/// Every page, the one served at `/` first: the chat and the echo page (`www/`), then the
+/// framework hooks' echo consoles, each an example of its hook crate (`hooks/leptos/`,
+/// `hooks/yew/`).
+pub const PAGES: [Page; 4] = [
     Page {
         html: "index.html",
         package: PAGES_PACKAGE,
@@ -39,6 +41,18 @@ pub const PAGES: [Page; 2] = [
         package: PAGES_PACKAGE,
         example: "echo",
         features: &[],
+    },
+    Page {
+        html: "www/leptos.html",
+        package: "duplex-ws-leptos",
+        example: "leptos_echo",
+        features: &["json"],
+    },
+    Page {
+        html: "www/yew.html",
+        package: "duplex-ws-yew",
+        example: "yew_echo",
+        features: &["json"],
     },
 ];
 
@@ -215,9 +229,12 @@ mod tests {
     }
 
     #[test]
-    fn chat_is_at_the_root_and_echo_under_www() {
+    fn chat_is_at_the_root_and_the_others_under_www() {
         let urls: Vec<_> = PAGES.into_iter().map(Page::url_path).collect();
-        assert_eq!(urls, ["/", "/www/echo.html"]);
+        assert_eq!(
+            urls,
+            ["/", "/www/echo.html", "/www/leptos.html", "/www/yew.html"]
+        );
         assert_eq!(page("chat").map(|page| page.html), Some("index.html"));
     }
 
@@ -242,6 +259,22 @@ mod tests {
              --example page"
         );
         assert_eq!(BENCH_PAGE.wasm_file(), "page_bg.wasm");
+    }
+
+    #[test]
+    fn the_framework_consoles_are_examples_of_their_hook_crates_with_json() {
+        let leptos = page("leptos_echo").map(|page| page.cargo_args(Profile::Dev).join(" "));
+        assert_eq!(
+            leptos.as_deref(),
+            Some(
+                "build --package duplex-ws-leptos --target wasm32-unknown-unknown --example \
+                 leptos_echo --features json"
+            )
+        );
+        assert_eq!(
+            page("yew_echo").map(Page::wasm_file).as_deref(),
+            Some("yew_echo_bg.wasm")
+        );
     }
 
     #[test]

@@ -32,8 +32,19 @@ pub struct Options {
 /// How long one wasm test binary may run in the browser (the runner's default is 20 s).
 const BROWSER_TEST_TIMEOUT_SECS: &str = "300";
 
+/// The framework hooks' features for the browser: their JSON codec (their `ssr` feature is for
+/// native, server-side builds, where the hooks open nothing).
+const HOOKS_IN_BROWSER: [&str; 6] = [
+    "--package",
+    "duplex-ws-leptos",
+    "--package",
+    "duplex-ws-yew",
+    "--features",
+    "duplex-ws-leptos/json,duplex-ws-yew/json",
+];
+
 /// The checks, as cargo arguments.
-const CHECKS: [&[&str]; 7] = [
+const CHECKS: [&[&str]; 10] = [
     &["fmt", "--all", "--", "--check"],
     &[
         "clippy",
@@ -72,6 +83,25 @@ const CHECKS: [&[&str]; 7] = [
         "-D",
         "warnings",
     ],
+    // The framework hooks (hooks/), their browser tests and their echo consoles, as the browser
+    // runs them.
+    &[
+        "clippy",
+        "--package",
+        "duplex-ws-leptos",
+        "--package",
+        "duplex-ws-yew",
+        "--features",
+        "duplex-ws-leptos/json,duplex-ws-yew/json",
+        "--target",
+        WASM_TARGET,
+        "--lib",
+        "--tests",
+        "--examples",
+        "--",
+        "-D",
+        "warnings",
+    ],
     // The benchmark page (bench/page/), as the browser runs it: natively it is empty.
     &[
         "clippy",
@@ -105,6 +135,28 @@ const CHECKS: [&[&str]; 7] = [
         "--all-features",
         "--target",
         WASM_TARGET,
+        "--",
+        "-D",
+        "warnings",
+    ],
+    // The hooks' documentation, built natively with every feature, as the native clippy above
+    // checks them: their dependencies' metadata is shared with it.
+    &[
+        "rustdoc",
+        "--package",
+        "duplex-ws-leptos",
+        "--lib",
+        "--all-features",
+        "--",
+        "-D",
+        "warnings",
+    ],
+    &[
+        "rustdoc",
+        "--package",
+        "duplex-ws-yew",
+        "--lib",
+        "--all-features",
         "--",
         "-D",
         "warnings",
@@ -244,7 +296,7 @@ fn run_browser_suites(workspace: &Workspace, ready: &[Ready], report: &mut Repor
         heading(&format!("browser tests: {browser}"));
         let started = Instant::now();
         let outcome = match &relay {
-            Ok(relay) => suite::run(browser_tests(workspace, ready, relay.url())),
+            Ok(relay) => run_browser_tests(workspace, ready, relay.url()),
             Err(error) => Outcome::not_run(format!("no relay to test against: {error}")),
         };
         report.suite(browser.name(), SuiteState::Ran(outcome));
@@ -252,15 +304,46 @@ fn run_browser_suites(workspace: &Workspace, ready: &[Ready], report: &mut Repor
     }
 }
 
-/// `cargo test --target wasm32-unknown-unknown --test '*'` in `ready`'s browser.
-fn browser_tests<'a>(workspace: &'a Workspace, ready: &Ready, relay_url: &str) -> Cmd<'a> {
+/// The browser suites, as the cargo arguments that select them: the library with all its
+/// features, then the framework hooks.
+const BROWSER_SUITES: [&[&str]; 2] = [
+    &["--package", "duplex-ws", "--all-features"],
+    &HOOKS_IN_BROWSER,
+];
+
+/// Runs every browser suite's `tests/*.rs` in `ready`'s browser against the relay at
+/// `relay_url`, and adds the runs up.
+fn run_browser_tests(workspace: &Workspace, ready: &Ready, relay_url: &str) -> Outcome {
+    let mut total = Outcome::default();
+    for suite in BROWSER_SUITES {
+        total.absorb(suite::run(browser_tests(
+            workspace, ready, relay_url, suite,
+        )));
+    }
+    total
+}
+
+/// `cargo test --target wasm32-unknown-unknown --test '*'` of `selection` in `ready`'s browser.
+fn browser_tests<'a>(
+    workspace: &'a Workspace,
+    ready: &Ready,
+    relay_url: &str,
+    selection: &[&str],
+) -> Cmd<'a> {
     // No --quiet: cargo would hand it on to wasm-bindgen-test-runner, which rejects it.
     let command = workspace
         .cargo()
-        .args(["test", "--package", "duplex-ws", "--target", WASM_TARGET])
-        .args(["--test", "*", "--all-features", "--no-fail-fast"])
+        .args(["test", "--target", WASM_TARGET])
+        .args(selection)
+        .args(["--test", "*", "--no-fail-fast"])
         .env("DUPLEX_TEST_RELAY", relay_url)
-        .env("WASM_BINDGEN_TEST_TIMEOUT", BROWSER_TEST_TIMEOUT_SECS);
+        .env("WASM_BINDGEN_TEST_TIMEOUT", BROWSER_TEST_TIMEOUT_SECS)
+        // The runner looks for webdriver.json in the folder of the package under test; the
+        // hooks' packages use the root's, with the flags Chromium needs here.
+        .env(
+            "WASM_BINDGEN_TEST_WEBDRIVER_JSON",
+            workspace.root().join("webdriver.json"),
+        );
     ready.select_driver(command)
 }
 
