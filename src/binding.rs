@@ -396,9 +396,7 @@ impl<C: Codec + 'static, O: Observer<C::Incoming> + 'static> Inner<C, O> {
             _subscriptions: self.subscribe(&socket),
             socket: socket.clone(),
         };
-        if let Some(old) = self.connection.replace(Some(connection)) {
-            drop(old);
-        }
+        *self.connection.borrow_mut() = Some(connection);
         self.observer.state(socket.state());
         self.show_counters(&socket);
         Ok(())

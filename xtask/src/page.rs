@@ -167,7 +167,9 @@ pub fn build_bench(
     build(workspace, wasm_bindgen, profile, BENCH_PAGE, &out_dir)
 }
 
-/// Builds every page in `profile` and writes their bindings into `out_dir`.
+/// Builds every page in `profile` and writes their bindings into `out_dir`: the demo pages in
+/// one cargo run, the framework consoles in another, which selects the hook crates and their
+/// features as their browser tests do, so that it reuses everything those tests built.
 ///
 /// # Errors
 /// When a wasm build or wasm-bindgen fails.
@@ -178,9 +180,84 @@ pub fn build_all(
     out_dir: &Path,
 ) -> Result<()> {
     fs::create_dir_all(out_dir).with_context(|| format!("cannot create {}", out_dir.display()))?;
+    let demo: Vec<Page> = PAGES
+        .into_iter()
+        .filter(|page| page.package == PAGES_PACKAGE)
+        .collect();
+    for group in [demo, consoles()] {
+        let wasm = compile_together(workspace, &group, profile)?;
+        for (page, wasm) in group.iter().zip(wasm) {
+            bindgen(workspace, wasm_bindgen, &wasm, out_dir, page.example, &[])?;
+        }
+    }
+    Ok(())
+}
+
+/// The arguments of `cargo` that build every page of `pages` in one run, in `profile`.
+fn together_args(pages: &[Page], profile: Profile) -> Vec<String> {
+    let mut args: Vec<String> = ["build", "--target", WASM_TARGET]
+        .into_iter()
+        .chain(profile.cargo_flags().iter().copied())
+        .map(str::to_owned)
+        .collect();
+    args.extend(selection(pages));
+    for page in pages {
+        args.extend(["--example".to_owned(), page.example.to_owned()]);
+    }
+    args
+}
+
+/// The cargo arguments that select the packages of `pages` (each once) and every page's features,
+/// named after its package.
+pub fn selection(pages: &[Page]) -> Vec<String> {
+    let mut packages: Vec<&str> = pages.iter().map(|page| page.package).collect();
+    packages.dedup();
+    let mut args: Vec<String> = packages
+        .into_iter()
+        .flat_map(|package| ["--package".to_owned(), package.to_owned()])
+        .collect();
+    let features: Vec<String> = pages
+        .iter()
+        .flat_map(|page| {
+            page.features
+                .iter()
+                .map(move |feature| format!("{}/{feature}", page.package))
+        })
+        .collect();
+    if !features.is_empty() {
+        args.extend(["--features".to_owned(), features.join(",")]);
+    }
+    args
+}
+
+/// The framework consoles: the pages that are examples of the hook crates.
+pub fn consoles() -> Vec<Page> {
     PAGES
         .into_iter()
-        .try_for_each(|page| build(workspace, wasm_bindgen, profile, page, out_dir))
+        .filter(|page| page.package != PAGES_PACKAGE)
+        .collect()
+}
+
+/// Builds `pages` in one cargo run and returns the path of each one's wasm, in order.
+fn compile_together(
+    workspace: &Workspace,
+    pages: &[Page],
+    profile: Profile,
+) -> Result<Vec<PathBuf>> {
+    workspace
+        .cargo()
+        .args(together_args(pages, profile))
+        .run()
+        .with_context(|| format!("building the pages for {WASM_TARGET}"))?;
+    let examples = workspace
+        .target()
+        .join(WASM_TARGET)
+        .join(profile.dir())
+        .join("examples");
+    Ok(pages
+        .iter()
+        .map(|page| examples.join(format!("{}.wasm", page.example)))
+        .collect())
 }
 
 /// Builds `page`'s example in `profile`, then runs wasm-bindgen on it into `out_dir`.
@@ -274,6 +351,25 @@ mod tests {
         assert_eq!(
             page("yew_echo").map(Page::wasm_file).as_deref(),
             Some("yew_echo_bg.wasm")
+        );
+    }
+
+    #[test]
+    fn the_consoles_build_in_one_run_as_their_browser_tests_select_them() {
+        assert_eq!(
+            together_args(&consoles(), Profile::Dev).join(" "),
+            "build --target wasm32-unknown-unknown --package duplex-ws-leptos --package \
+             duplex-ws-yew --features duplex-ws-leptos/json,duplex-ws-yew/json --example \
+             leptos_echo --example yew_echo"
+        );
+        let demo: Vec<Page> = PAGES
+            .into_iter()
+            .filter(|page| page.package == PAGES_PACKAGE)
+            .collect();
+        assert_eq!(
+            together_args(&demo, Profile::Release).join(" "),
+            "build --target wasm32-unknown-unknown --release --package duplex-pages --example \
+             chat --example echo"
         );
     }
 

@@ -32,24 +32,15 @@ mod page {
         leptos::mount::mount_to_body(Console);
     }
 
-    /// `?server=`, else this origin's `/echo` with `ws:` or `wss:` after the page's scheme.
+    /// `?server=` of the page's URL, else `/echo`: a relative URL, which the browser resolves against
+    /// the page (`ws:` or `wss:` after its scheme).
     fn default_server() -> String {
-        let location = web_sys::window().map(|window| window.location());
-        let given = location.as_ref().and_then(|location| {
-            let search = location.search().ok()?;
-            web_sys::UrlSearchParams::new_with_str(&search)
-                .ok()?
-                .get("server")
-        });
-        match (given, location) {
-            (Some(server), _) if !server.is_empty() => server,
-            (_, Some(location)) => {
-                let secure = location.protocol().is_ok_and(|scheme| scheme == "https:");
-                let host = location.host().unwrap_or_default();
-                format!("{}://{host}/echo", if secure { "wss" } else { "ws" })
-            }
-            _ => "ws://127.0.0.1:8080/echo".to_owned(),
-        }
+        web_sys::window()
+            .and_then(|window| window.location().search().ok())
+            .and_then(|search| web_sys::UrlSearchParams::new_with_str(&search).ok())
+            .and_then(|params| params.get("server"))
+            .filter(|server| !server.is_empty())
+            .unwrap_or_else(|| "/echo".to_owned())
     }
 
     #[component]

@@ -33,7 +33,8 @@ pub struct Options {
 const BROWSER_TEST_TIMEOUT_SECS: &str = "300";
 
 /// The framework hooks' features for the browser: their JSON codec (their `ssr` feature is for
-/// native, server-side builds, where the hooks open nothing).
+/// native, server-side builds, where the hooks open nothing). The same as the consoles' build
+/// selects (`page::selection`), so the tests and the consoles share one build.
 const HOOKS_IN_BROWSER: [&str; 6] = [
     "--package",
     "duplex-ws-leptos",
@@ -191,25 +192,15 @@ pub fn run_all(workspace: &mut Workspace, options: &Options) -> Result<bool> {
 
     heading("native tests");
     let started = Instant::now();
-    // The crates whose integration tests drive browsers: their unit tests run here, the rest
-    // with the end-to-end tests.
+    // The e2e crate's tests drive browsers: they run with the end-to-end tests, as does the
+    // benchmark's page test, which its manifest leaves out of a plain `cargo test`. One cargo run
+    // for the rest, so that every crate is built with the same features once.
     let e2e = workspace.has_e2e().then_some(["--exclude", "duplex-e2e"]);
     let native = workspace
         .cargo()
         .args(["test", "--workspace", "--all-features", "--no-fail-fast"])
-        .args(["--exclude", "duplex-bench"])
         .args(e2e.iter().flatten());
-    let mut outcome = suite::run(native);
-    let bench_units = workspace.cargo().args([
-        "test",
-        "--package",
-        "duplex-bench",
-        "--lib",
-        "--bins",
-        "--no-fail-fast",
-    ]);
-    outcome.absorb(suite::run(bench_units));
-    report.suite("native", SuiteState::Ran(outcome));
+    report.suite("native", SuiteState::Ran(suite::run(native)));
     report.timing("native", started.elapsed());
 
     run_browser_suites(workspace, &ready, &mut report);
@@ -348,7 +339,7 @@ fn browser_tests<'a>(
 }
 
 /// The end-to-end suites, as cargo arguments: the e2e crate, then the benchmark page's smoke
-/// test, which a plain `cargo test` (the native suite) lists as ignored since it needs a browser.
+/// test, which a plain `cargo test` (the native suite) leaves out since it needs a browser.
 const E2E_SUITES: [&[&str]; 2] = [
     &["test", "--package", "duplex-e2e", "--no-fail-fast"],
     &[
@@ -378,4 +369,18 @@ fn run_e2e(workspace: &Workspace, ready: &[Ready], relay: &Path) -> Outcome {
         }
     }
     total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_hooks_browser_tests_select_what_their_consoles_are_built_with() {
+        assert_eq!(
+            HOOKS_IN_BROWSER.to_vec(),
+            page::selection(&page::consoles()),
+            "one selection, so the tests and the consoles share their build"
+        );
+    }
 }
