@@ -97,8 +97,19 @@ struct Inner<C: Codec + 'static, O> {
     connection: RefCell<Option<Connection>>,
     /// `close` was called: a URL change waits for `reconnect`.
     closed_by_user: Cell<bool>,
-    /// `shut_down` was called: nothing connects again.
-    shut: Cell<bool>,
+    /// Where the binding is in its life: only a started one connects.
+    life: Cell<Life>,
+}
+
+/// Where a binding is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Life {
+    /// Made, not started: on a server, or before a component's mount.
+    Made,
+    /// Started: it connects (at once, or at the first `reconnect`).
+    Started,
+    /// Shut down: nothing connects again.
+    Shut,
 }
 
 /// One reconnecting socket with the binding's handlers on it.
@@ -142,13 +153,15 @@ impl<C: Codec + 'static, O: Observer<C::Incoming> + 'static> Binding<C, O> {
             observer,
             connection: RefCell::new(None),
             closed_by_user: Cell::new(false),
-            shut: Cell::new(false),
+            life: Cell::new(Life::Made),
         });
         Self { inner }
     }
 
     /// Connects, unless the options said `immediate(false)`: then the first [`reconnect`](Self::reconnect)
     /// does. A URL the browser refuses shows in the state as a close (1006, with the error as the reason).
+    /// Until this is called, nothing connects and every action fails with [`Error::NotOpen`]: a server
+    /// rendering the component never calls it. After [`shut_down`](Self::shut_down) it does nothing.
     ///
     /// ```no_run
     /// # fn example<O: duplex_ws::Observer<duplex_ws::Message>>(binding: duplex_ws::Binding<duplex_ws::Raw, O>) {
@@ -156,6 +169,10 @@ impl<C: Codec + 'static, O: Observer<C::Incoming> + 'static> Binding<C, O> {
     /// # }
     /// ```
     pub fn start(&self) {
+        if self.inner.life.get() != Life::Made {
+            return;
+        }
+        self.inner.life.set(Life::Started);
         if self.inner.immediate {
             // The failure is in the state already.
             let _ = self.inner.connect();
@@ -168,8 +185,8 @@ impl<C: Codec + 'static, O: Observer<C::Incoming> + 'static> Binding<C, O> {
     /// # Errors
     /// [`SendValueError::Encode`] if the codec cannot encode it; [`SendValueError::Send`] with the errors of
     /// [`ReconnectingWebSocket::send`] (a full outbox, or a socket closed by [`close`](Self::close)), or
-    /// [`Error::NotOpen`] when there is no socket: before the first `reconnect` with `immediate(false)`, and
-    /// after [`shut_down`](Self::shut_down).
+    /// [`Error::NotOpen`] when there is no socket: before [`start`](Self::start), before the first `reconnect`
+    /// with `immediate(false)`, and after [`shut_down`](Self::shut_down).
     ///
     /// ```no_run
     /// # fn example<O: duplex_ws::Observer<duplex_ws::Message>>(binding: duplex_ws::Binding<duplex_ws::Raw, O>) {
@@ -204,9 +221,24 @@ impl<C: Codec + 'static, O: Observer<C::Incoming> + 'static> Binding<C, O> {
         self.inner.send_on(&socket, message)
     }
 
-    /// Closes with `code` (none: no status) and `reason`, and stops reconnecting until
-    /// [`reconnect`](Self::reconnect). Queued messages stay in the outbox.
+    /// Closes without a code and stops reconnecting until [`reconnect`](Self::reconnect). Queued
+    /// messages stay in the outbox.
     /// See [`WebSocket.close()` on MDN](https://developer.mozilla.org/en-US/docs/Web/API/WebSocket/close).
+    ///
+    /// # Errors
+    /// [`Error::NotOpen`] when there is no socket.
+    ///
+    /// ```no_run
+    /// # fn example<O: duplex_ws::Observer<duplex_ws::Message>>(binding: duplex_ws::Binding<duplex_ws::Raw, O>) -> Result<(), duplex_ws::Error> {
+    /// binding.close()?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn close(&self) -> Result<(), Error> {
+        self.close_socket(ReconnectingWebSocket::close)
+    }
+
+    /// Closes with `code` and `reason`, as [`close`](Self::close).
     ///
     /// # Errors
     /// [`Error::InvalidCloseCode`] unless `code` is 1000 or 3000-4999, [`Error::ReasonTooLong`] past 123
@@ -214,16 +246,21 @@ impl<C: Codec + 'static, O: Observer<C::Incoming> + 'static> Binding<C, O> {
     ///
     /// ```no_run
     /// # fn example<O: duplex_ws::Observer<duplex_ws::Message>>(binding: duplex_ws::Binding<duplex_ws::Raw, O>) -> Result<(), duplex_ws::Error> {
-    /// binding.close(Some(duplex_ws::CloseCode::Normal), "bye")?;
+    /// binding.close_with(duplex_ws::CloseCode::Normal, "bye")?;
     /// # Ok(())
     /// # }
     /// ```
-    pub fn close(&self, code: Option<CloseCode>, reason: &str) -> Result<(), Error> {
+    pub fn close_with(&self, code: impl Into<CloseCode>, reason: &str) -> Result<(), Error> {
+        let code = code.into();
+        self.close_socket(|socket| socket.close_with(code, reason))
+    }
+
+    fn close_socket(
+        &self,
+        close: impl FnOnce(&ReconnectingWebSocket) -> Result<(), Error>,
+    ) -> Result<(), Error> {
         let socket = self.socket().ok_or_else(not_open)?;
-        match code {
-            Some(code) => socket.close_with(code, reason)?,
-            None => socket.close()?,
-        }
+        close(&socket)?;
         self.inner.closed_by_user.set(true);
         self.inner.show_counters(&socket);
         Ok(())
@@ -234,7 +271,7 @@ impl<C: Codec + 'static, O: Observer<C::Incoming> + 'static> Binding<C, O> {
     ///
     /// # Errors
     /// Those of [`ReconnectingWebSocket::reconnect`] (an invalid URL, also shown in the state), and
-    /// [`Error::NotOpen`] after [`shut_down`](Self::shut_down).
+    /// [`Error::NotOpen`] before [`start`](Self::start) and after [`shut_down`](Self::shut_down).
     ///
     /// ```no_run
     /// # fn example<O: duplex_ws::Observer<duplex_ws::Message>>(binding: duplex_ws::Binding<duplex_ws::Raw, O>) -> Result<(), duplex_ws::Error> {
@@ -243,7 +280,7 @@ impl<C: Codec + 'static, O: Observer<C::Incoming> + 'static> Binding<C, O> {
     /// # }
     /// ```
     pub fn reconnect(&self) -> Result<(), Error> {
-        if self.inner.shut.get() {
+        if self.inner.life.get() != Life::Started {
             return Err(not_open());
         }
         self.inner.closed_by_user.set(false);
@@ -352,7 +389,7 @@ impl<C: Codec + 'static, O: Observer<C::Incoming> + 'static> Binding<C, O> {
     /// # }
     /// ```
     pub fn shut_down(&self) {
-        self.inner.shut.set(true);
+        self.inner.life.set(Life::Shut);
         let connection = self.inner.connection.take();
         if let Some(Connection {
             socket,
@@ -369,7 +406,7 @@ impl<C: Codec + 'static, O: Observer<C::Incoming> + 'static> Binding<C, O> {
 impl<C: Codec + 'static, O: Observer<C::Incoming> + 'static> Inner<C, O> {
     /// Opens a reconnecting socket to the current endpoint and reports its state.
     fn connect(&self) -> Result<(), Error> {
-        if self.shut.get() {
+        if self.life.get() != Life::Started {
             return Err(not_open());
         }
         let me = self.me.clone();
@@ -504,7 +541,7 @@ impl<C: Codec + 'static, O: Observer<C::Incoming> + 'static> fmt::Debug for Bind
         f.debug_struct("Binding")
             .field("url", &self.url())
             .field("socket", &self.socket())
-            .field("shut", &self.inner.shut.get())
+            .field("life", &self.inner.life.get())
             .finish_non_exhaustive()
     }
 }

@@ -51,6 +51,12 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! With the `reconnect` feature, [`ReconnectingWebSocket`] comes back after failures (backoff with jitter, an
+//! outbox, a heartbeat), and [`Binding`] ties one to a UI component: a [`Codec`] for typed values
+//! ([`Raw`], [`Json`] with `json`), the user's callbacks, and an [`Observer`] that carries every
+//! state, counter and message into the framework's state. The duplex-ws-leptos and duplex-ws-yew crates
+//! build `use_websocket` on it.
 #![deny(missing_docs)]
 #![cfg_attr(
     not(test),

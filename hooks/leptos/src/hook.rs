@@ -59,17 +59,6 @@ pub fn use_websocket<C: Codec + 'static>(
     let (queued, set_queued) = signal(0);
     let (buffered_amount, set_buffered) = signal(0);
     let (messages, set_messages) = signal_local(VecDeque::new());
-    let handle = UseWebSocket {
-        state: state.into(),
-        queued: queued.into(),
-        buffered_amount: buffered_amount.into(),
-        messages: messages.into(),
-        binding: StoredValue::new_local(None),
-    };
-    if !IN_BROWSER {
-        return handle;
-    }
-
     let signals = Signals {
         state: set_state,
         queued: set_queued,
@@ -78,19 +67,27 @@ pub fn use_websocket<C: Codec + 'static>(
         recent: options.recent_len(),
     };
     let binding = Binding::new(url.get_untracked(), options, signals);
-    binding.start();
-    handle.binding.set_value(Some(binding));
-    Effect::watch(
-        move || url.get(),
-        move |url, _, _| {
-            if let Some(binding) = handle.binding() {
-                binding.move_to(url.as_str());
-            }
-        },
-        false,
-    );
+    let handle = UseWebSocket {
+        state: state.into(),
+        queued: queued.into(),
+        buffered_amount: buffered_amount.into(),
+        messages: messages.into(),
+        binding: StoredValue::new_local(binding.clone()),
+    };
+    if IN_BROWSER {
+        binding.start();
+        Effect::watch(
+            move || url.get(),
+            move |url, _, _| {
+                if let Some(binding) = handle.binding() {
+                    binding.move_to(url.as_str());
+                }
+            },
+            false,
+        );
+    }
     on_cleanup(move || {
-        if let Some(binding) = handle.binding.try_update_value(Option::take).flatten() {
+        if let Some(binding) = handle.binding() {
             binding.shut_down();
         }
     });
@@ -148,7 +145,7 @@ pub struct UseWebSocket<C: Codec + 'static = Raw> {
     /// [`recent`](BindingOptions::recent) of them. Every message also goes to
     /// [`on_message`](BindingOptions::on_message) as it arrives.
     pub messages: Signal<VecDeque<C::Incoming>, LocalStorage>,
-    binding: StoredValue<Option<HookBinding<C>>, LocalStorage>,
+    binding: StoredValue<HookBinding<C>, LocalStorage>,
 }
 
 /// The binding of one hook: its observer writes the hook's signals.
@@ -236,7 +233,7 @@ impl<C: Codec + 'static> UseWebSocket<C> {
     /// # }
     /// ```
     pub fn close(&self) -> Result<(), Error> {
-        self.binding().ok_or_else(not_open)?.close(None, "")
+        self.binding().ok_or_else(not_open)?.close()
     }
 
     /// Closes with `code` and `reason` and stops reconnecting, until [`reconnect`](Self::reconnect).
@@ -254,7 +251,7 @@ impl<C: Codec + 'static> UseWebSocket<C> {
     pub fn close_with(&self, code: impl Into<CloseCode>, reason: &str) -> Result<(), Error> {
         self.binding()
             .ok_or_else(not_open)?
-            .close(Some(code.into()), reason)
+            .close_with(code, reason)
     }
 
     /// Connects again now, from any state: replaces a connecting or open socket, cuts a backoff short,
@@ -302,9 +299,9 @@ impl<C: Codec + 'static> UseWebSocket<C> {
     }
 
     /// A handle to the binding, taken out of the arena so that no borrow of it is held while the socket
-    /// runs (it may call back into this hook).
+    /// runs (it may call back into this hook); `None` once the component is gone.
     fn binding(&self) -> Option<HookBinding<C>> {
-        self.binding.try_with_value(Clone::clone).flatten()
+        self.binding.try_with_value(Clone::clone)
     }
 }
 

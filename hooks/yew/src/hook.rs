@@ -1,14 +1,14 @@
 //! [`use_websocket`] and the [`UseWebSocketHandle`] it returns: a duplex-ws [`Binding`] whose observer
-//! dispatches to a Yew reducer, created by a mount effect and shut down by its destructor.
+//! dispatches to a Yew reducer, made at the first render, started by a mount effect and shut down by its
+//! destructor.
 
-use core::cell::RefCell;
 use core::fmt;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
 use duplex_ws::{
     Binding, BindingOptions, CloseCode, Codec, ConnectionState, Error, Message, Observer, Raw,
-    ReadyState, ReconnectingWebSocket, SendStatus, SendValueError,
+    ReconnectingWebSocket, SendStatus, SendValueError,
 };
 use yew::prelude::*;
 
@@ -91,9 +91,6 @@ impl<T: Clone + 'static> Observer<T> for Dispatch<T> {
 /// The binding of one hook: its observer dispatches to the hook's reducer.
 type HookBinding<C> = Binding<C, Dispatch<<C as Codec>::Incoming>>;
 
-/// Where the hook keeps its binding: created by the mount effect, taken by its destructor.
-type Shared<C> = Rc<RefCell<Option<HookBinding<C>>>>;
-
 /// A reconnecting WebSocket for this component: opened after its first render (unless
 /// [`immediate(false)`](BindingOptions::immediate)), moved when `url` changes, closed with 1000 and released
 /// when the component unmounts, with every closure and timer it made.
@@ -148,39 +145,32 @@ where
         messages: VecDeque::new(),
         recent,
     });
-    let binding: Shared<C> = use_mut_ref(|| None);
-    // The first render's options wait here for the mount effect; later renders bring new callbacks.
-    let pending = use_mut_ref(|| None::<BindingOptions<C>>);
-    let existing = binding.borrow().clone();
-    match existing {
-        Some(binding) => binding.set_callbacks(options),
-        None => *pending.borrow_mut() = Some(options),
-    }
-
+    // The first render builds the binding from its options; each later render brings new callbacks.
+    let slot = use_mut_ref(|| None::<HookBinding<C>>);
+    let existing = slot.borrow().clone();
+    let binding = match existing {
+        Some(binding) => {
+            binding.set_callbacks(options);
+            binding
+        }
+        None => {
+            let created = Binding::new(url.as_str(), options, Dispatch(view.dispatcher()));
+            *slot.borrow_mut() = Some(created.clone());
+            created
+        }
+    };
     {
-        let (binding, dispatcher, url) = (Rc::clone(&binding), view.dispatcher(), url.clone());
+        let binding = binding.clone();
         use_effect_with((), move |_| {
-            if let Some(options) = pending.borrow_mut().take().filter(|_| IN_BROWSER) {
-                let created = Binding::new(url.as_str(), options, Dispatch(dispatcher));
-                *binding.borrow_mut() = Some(created.clone());
-                created.start();
+            if IN_BROWSER {
+                binding.start();
             }
-            move || {
-                let shut = binding.borrow_mut().take();
-                if let Some(binding) = shut {
-                    binding.shut_down();
-                }
-            }
+            move || binding.shut_down()
         });
     }
     {
-        let binding = Rc::clone(&binding);
-        use_effect_with(url, move |url| {
-            let existing = binding.borrow().clone();
-            if let Some(binding) = existing {
-                binding.move_to(url.as_str());
-            }
-        });
+        let binding = binding.clone();
+        use_effect_with(url, move |url| binding.move_to(url.as_str()));
     }
     UseWebSocketHandle { view, binding }
 }
@@ -195,7 +185,7 @@ where
     C::Incoming: Clone,
 {
     view: UseReducerHandle<View<C::Incoming>>,
-    binding: Shared<C>,
+    binding: HookBinding<C>,
 }
 
 impl<C: Codec + 'static> UseWebSocketHandle<C>
@@ -270,9 +260,7 @@ where
     /// # }
     /// ```
     pub fn send(&self, value: &C::Outgoing) -> Result<SendStatus, SendValueError<C::Error>> {
-        self.binding()
-            .ok_or(SendValueError::Send(not_open()))?
-            .send(value)
+        self.binding.send(value)
     }
 
     /// Sends `message` as it is, whatever the codec: at once if open, otherwise queued.
@@ -287,7 +275,7 @@ where
     /// # }
     /// ```
     pub fn send_message(&self, message: &Message) -> Result<SendStatus, Error> {
-        self.binding().ok_or_else(not_open)?.send_message(message)
+        self.binding.send_message(message)
     }
 
     /// Sends a text message, whatever the codec.
@@ -334,7 +322,7 @@ where
     /// # }
     /// ```
     pub fn close(&self) -> Result<(), Error> {
-        self.binding().ok_or_else(not_open)?.close(None, "")
+        self.binding.close()
     }
 
     /// Closes with `code` and `reason` and stops reconnecting, until [`reconnect`](Self::reconnect).
@@ -350,9 +338,7 @@ where
     /// # }
     /// ```
     pub fn close_with(&self, code: impl Into<CloseCode>, reason: &str) -> Result<(), Error> {
-        self.binding()
-            .ok_or_else(not_open)?
-            .close(Some(code.into()), reason)
+        self.binding.close_with(code, reason)
     }
 
     /// Connects again now, from any state: replaces a connecting or open socket, cuts a backoff short,
@@ -369,7 +355,7 @@ where
     /// # }
     /// ```
     pub fn reconnect(&self) -> Result<(), Error> {
-        self.binding().ok_or_else(not_open)?.reconnect()
+        self.binding.reconnect()
     }
 
     /// Empties the outbox and returns what it held, in order, for example after [`close`](Self::close).
@@ -380,9 +366,7 @@ where
     /// # }
     /// ```
     pub fn take_unsent(&self) -> Vec<Message> {
-        self.binding()
-            .map(|binding| binding.take_unsent())
-            .unwrap_or_default()
+        self.binding.take_unsent()
     }
 
     /// The reconnecting socket underneath, for what this handle does not offer (its binary type, its
@@ -396,13 +380,7 @@ where
     /// # }
     /// ```
     pub fn socket(&self) -> Option<ReconnectingWebSocket> {
-        self.binding()?.socket()
-    }
-
-    /// A handle to the binding, cloned out so that no borrow of it is held while the socket runs (it may
-    /// call back into this hook).
-    fn binding(&self) -> Option<HookBinding<C>> {
-        self.binding.borrow().clone()
+        self.binding.socket()
     }
 }
 
@@ -413,7 +391,7 @@ where
     fn clone(&self) -> Self {
         Self {
             view: self.view.clone(),
-            binding: Rc::clone(&self.binding),
+            binding: self.binding.clone(),
         }
     }
 }
@@ -428,11 +406,5 @@ where
             .field("queued", &self.queued())
             .field("buffered_amount", &self.buffered_amount())
             .finish_non_exhaustive()
-    }
-}
-
-fn not_open() -> Error {
-    Error::NotOpen {
-        state: ReadyState::Closed,
     }
 }

@@ -295,38 +295,40 @@ fn run_browser_suites(workspace: &Workspace, ready: &[Ready], report: &mut Repor
     }
 }
 
-/// The browser suites, as the cargo arguments that select them: the library with all its
-/// features, then the framework hooks.
-const BROWSER_SUITES: [&[&str]; 2] = [
-    &["--package", "duplex-ws", "--all-features"],
-    &HOOKS_IN_BROWSER,
+/// The browser suites: the cargo arguments that select their packages, and their test targets.
+/// The library's every `tests/*.rs` with all its features, then the framework hooks' `browser`
+/// tests (their `ssr` tests run natively).
+const BROWSER_SUITES: [(&[&str], &str); 2] = [
+    (&["--package", "duplex-ws", "--all-features"], "*"),
+    (&HOOKS_IN_BROWSER, "browser"),
 ];
 
 /// Runs every browser suite's `tests/*.rs` in `ready`'s browser against the relay at
 /// `relay_url`, and adds the runs up.
 fn run_browser_tests(workspace: &Workspace, ready: &Ready, relay_url: &str) -> Outcome {
     let mut total = Outcome::default();
-    for suite in BROWSER_SUITES {
-        total.absorb(suite::run(browser_tests(
-            workspace, ready, relay_url, suite,
-        )));
+    for (selection, tests) in BROWSER_SUITES {
+        let command = browser_tests(workspace, ready, relay_url, selection, tests);
+        total.absorb(suite::run(command));
     }
     total
 }
 
-/// `cargo test --target wasm32-unknown-unknown --test '*'` of `selection` in `ready`'s browser.
+/// `cargo test --target wasm32-unknown-unknown --test <tests>` of `selection` in `ready`'s
+/// browser.
 fn browser_tests<'a>(
     workspace: &'a Workspace,
     ready: &Ready,
     relay_url: &str,
     selection: &[&str],
+    tests: &str,
 ) -> Cmd<'a> {
     // No --quiet: cargo would hand it on to wasm-bindgen-test-runner, which rejects it.
     let command = workspace
         .cargo()
         .args(["test", "--target", WASM_TARGET])
         .args(selection)
-        .args(["--test", "*", "--no-fail-fast"])
+        .args(["--test", tests, "--no-fail-fast"])
         .env("DUPLEX_TEST_RELAY", relay_url)
         .env("WASM_BINDGEN_TEST_TIMEOUT", BROWSER_TEST_TIMEOUT_SECS)
         // The runner looks for webdriver.json in the folder of the package under test; the
