@@ -555,3 +555,78 @@ fn not_open() -> Error {
 fn warn(text: &str) {
     web_sys::console::warn_1(&text.into());
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Records what the binding reports.
+    #[derive(Default)]
+    struct Seen(RefCell<Vec<ConnectionState>>);
+
+    impl Observer<Message> for Rc<Seen> {
+        fn state(&self, state: ConnectionState) {
+            self.0.borrow_mut().push(state);
+        }
+        fn counters(&self, _: usize, _: u64) {}
+        fn message(&self, _: Message) {}
+    }
+
+    fn made() -> (Binding<crate::Raw, Rc<Seen>>, Rc<Seen>) {
+        let seen = Rc::new(Seen::default());
+        let options = BindingOptions::new();
+        let binding = Binding::new("wss://example.com/echo", options, Rc::clone(&seen));
+        (binding, seen)
+    }
+
+    #[test]
+    fn before_start_nothing_connects_and_every_action_is_not_open() {
+        let (binding, seen) = made();
+        let not_open = Error::NotOpen {
+            state: ReadyState::Closed,
+        };
+        assert_eq!(
+            binding.send(&Message::from("hi")),
+            Err(SendValueError::Send(not_open.clone()))
+        );
+        assert_eq!(
+            binding.send_message(&Message::from("hi")),
+            Err(not_open.clone())
+        );
+        assert_eq!(binding.close(), Err(not_open.clone()));
+        assert_eq!(binding.close_with(1000, "bye"), Err(not_open.clone()));
+        assert_eq!(binding.reconnect(), Err(not_open));
+        assert!(binding.socket().is_none());
+        assert!(binding.take_unsent().is_empty());
+        assert!(seen.0.borrow().is_empty(), "nothing reported");
+    }
+
+    #[test]
+    fn move_to_points_later_attempts_at_the_new_url() {
+        let (binding, _) = made();
+        binding.move_to("wss://eu.example.com/echo");
+        assert_eq!(binding.url(), "wss://eu.example.com/echo");
+    }
+
+    #[test]
+    fn after_shut_down_start_does_nothing() {
+        let (binding, seen) = made();
+        binding.shut_down();
+        binding.start();
+        assert!(binding.socket().is_none());
+        assert!(seen.0.borrow().is_empty());
+        assert_eq!(binding.inner.life.get(), Life::Shut);
+    }
+
+    #[test]
+    fn the_initial_state_follows_immediate() {
+        assert_eq!(
+            BindingOptions::new().initial_state(),
+            ConnectionState::Connecting { attempt: 0 }
+        );
+        assert!(matches!(
+            BindingOptions::new().immediate(false).initial_state(),
+            ConnectionState::Closed { info } if info.code == CloseCode::NoStatus && info.was_clean
+        ));
+    }
+}

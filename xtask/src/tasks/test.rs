@@ -45,7 +45,7 @@ const HOOKS_IN_BROWSER: [&str; 6] = [
 ];
 
 /// The checks, as cargo arguments.
-const CHECKS: [&[&str]; 10] = [
+const CHECKS: [&[&str]; 8] = [
     &["fmt", "--all", "--", "--check"],
     &[
         "clippy",
@@ -136,28 +136,6 @@ const CHECKS: [&[&str]; 10] = [
         "--all-features",
         "--target",
         WASM_TARGET,
-        "--",
-        "-D",
-        "warnings",
-    ],
-    // The hooks' documentation, built natively with every feature, as the native clippy above
-    // checks them: their dependencies' metadata is shared with it.
-    &[
-        "rustdoc",
-        "--package",
-        "duplex-ws-leptos",
-        "--lib",
-        "--all-features",
-        "--",
-        "-D",
-        "warnings",
-    ],
-    &[
-        "rustdoc",
-        "--package",
-        "duplex-ws-yew",
-        "--lib",
-        "--all-features",
         "--",
         "-D",
         "warnings",
