@@ -251,8 +251,7 @@ impl ReconnectingWebSocket {
     /// ```
     pub fn on_buffered_amount(&self, handler: impl FnMut(u64) + 'static) -> Subscription {
         let subscription = self.inner.handlers.buffered.subscribe(handler);
-        self.inner.watch_buffered();
-        self.inner.deliver();
+        self.inner.watch_buffered_from_now();
         subscription
     }
 

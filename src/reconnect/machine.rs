@@ -86,6 +86,9 @@ pub(crate) struct Inner {
     /// The buffered amount last told to `on_buffered_amount` handlers, and the timer that reads it again.
     buffered: Cell<u64>,
     buffered_poll: RefCell<Option<Timeout>>,
+    /// Set by the first `on_buffered_amount`: a socket nobody watches this way never reads the amount,
+    /// and a build that never calls it leaves the watching code out.
+    buffered_watch: Cell<Option<fn(&Self)>>,
     notices: RefCell<VecDeque<Notice>>,
     dispatching: Cell<bool>,
 }
@@ -115,6 +118,7 @@ impl Inner {
             last_heard: Cell::new(0.0),
             buffered: Cell::new(0),
             buffered_poll: RefCell::new(None),
+            buffered_watch: Cell::new(None),
             notices: RefCell::new(VecDeque::new()),
             dispatching: Cell::new(false),
         });
@@ -149,8 +153,15 @@ impl Inner {
         self.socket().map_or(0, |socket| socket.buffered_amount())
     }
 
+    /// From now on, tells `on_buffered_amount` handlers about each change of the buffered amount.
+    pub(crate) fn watch_buffered_from_now(&self) {
+        self.buffered_watch.set(Some(Self::watch_buffered));
+        self.watch_buffered();
+        self.deliver();
+    }
+
     /// Tells `on_buffered_amount` handlers about a change, and reads it again later while bytes wait.
-    pub(crate) fn watch_buffered(&self) {
+    fn watch_buffered(&self) {
         if self.handlers.buffered.is_empty() {
             return;
         }
@@ -196,8 +207,10 @@ impl Inner {
             if self.outbox.borrow().is_empty() {
                 match socket.send(message) {
                     Ok(()) => {
-                        self.watch_buffered();
-                        self.deliver();
+                        if let Some(watch) = self.buffered_watch.get() {
+                            watch(self);
+                            self.deliver();
+                        }
                         return Ok(SendStatus::Sent);
                     }
                     // Closing: the close event is on its way, and a new socket will take it.
@@ -472,7 +485,9 @@ impl Inner {
     fn set_state(&self, state: ConnectionState) {
         *self.state.borrow_mut() = state.clone();
         self.push(Notice::State(state));
-        self.watch_buffered();
+        if let Some(watch) = self.buffered_watch.get() {
+            watch(self);
+        }
     }
 
     fn push(&self, notice: Notice) {
