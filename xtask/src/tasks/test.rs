@@ -45,7 +45,7 @@ const HOOKS_IN_BROWSER: [&str; 6] = [
 ];
 
 /// The checks, as cargo arguments.
-const CHECKS: [&[&str]; 8] = [
+const CHECKS: [&[&str]; 7] = [
     &["fmt", "--all", "--", "--check"],
     &[
         "clippy",
@@ -79,25 +79,6 @@ const CHECKS: [&[&str]; 8] = [
         "--target",
         WASM_TARGET,
         "--lib",
-        "--examples",
-        "--",
-        "-D",
-        "warnings",
-    ],
-    // The framework hooks (hooks/), their browser tests and their echo consoles, as the browser
-    // runs them.
-    &[
-        "clippy",
-        "--package",
-        "duplex-ws-leptos",
-        "--package",
-        "duplex-ws-yew",
-        "--features",
-        "duplex-ws-leptos/json,duplex-ws-yew/json",
-        "--target",
-        WASM_TARGET,
-        "--lib",
-        "--tests",
         "--examples",
         "--",
         "-D",
@@ -211,7 +192,15 @@ pub fn run_all(workspace: &mut Workspace, options: &Options) -> Result<bool> {
 
 /// Runs each check; a failure is recorded and the run goes on.
 fn run_checks(workspace: &Workspace, report: &mut Report) {
-    for args in CHECKS {
+    // The framework hooks (hooks/), their browser tests and their echo consoles, as the browser
+    // runs them.
+    let hooks: Vec<&str> = ["clippy"]
+        .into_iter()
+        .chain(HOOKS_IN_BROWSER)
+        .chain(["--target", WASM_TARGET, "--lib", "--tests", "--examples"])
+        .chain(["--", "-D", "warnings"])
+        .collect();
+    for args in CHECKS.into_iter().chain([hooks.as_slice()]) {
         let name = format!("cargo {}", args.join(" "));
         if let Err(error) = workspace.cargo().args(args).run() {
             say(format!("check failed: {error}"));
