@@ -31,6 +31,10 @@
 //! # Ok::<(), duplex_ws::Error>(())
 //! ```
 //!
+//! Text that only passes through Rust can stay a JS string: [`WebSocket::on_js_message`] hands handlers a
+//! [`JsMessage`] that is copied into wasm memory only when asked, and [`WebSocket::send_js_string`] sends a
+//! `JsString` without copying it.
+//!
 //! The async layer is built on it: [`open`] resolves once the socket is open and gives a [`WsStream`], a
 //! `futures` `Stream` of received messages (bounded by [`QueueLimit`], with an [`Overflow`] policy) and a
 //! `Sink` of messages that waits for the browser's buffer to drain below a high-water mark. It
@@ -78,12 +82,14 @@ mod codec;
 mod error;
 /// Handler lists and the subscription guard.
 mod handlers;
+/// Received messages as the browser delivered them.
+mod js_message;
 /// JSON text messages.
 #[cfg(feature = "json")]
 mod json;
 /// Owned, counted JS event listeners.
 mod listener;
-/// Messages and their conversion from message events.
+/// Messages, and the copies of text and bytes into wasm memory.
 mod message;
 /// Sub-protocols and binary type for new sockets.
 mod options;
@@ -113,6 +119,7 @@ pub use codec::Json;
 pub use codec::{Codec, Raw, SendValueError};
 pub use error::{Error, ProtocolProblem};
 pub use handlers::Subscription;
+pub use js_message::JsMessage;
 #[cfg(feature = "json")]
 pub use json::JsonError;
 pub use listener::live_closures;

@@ -1,9 +1,8 @@
-//! [`Message`]: a received or sent WebSocket message, and its conversion from a `MessageEvent`.
+//! [`Message`]: a received or sent WebSocket message, and the copies of text and bytes into wasm memory.
 
 use js_sys::{ArrayBuffer, JsString};
-use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::wasm_bindgen;
-use web_sys::{Blob, MessageEvent};
+use web_sys::Blob;
 
 /// A WebSocket message: text, bytes, or a `Blob`.
 ///
@@ -64,18 +63,6 @@ impl Message {
             Self::Blob(blob) => blob.size() as u64,
         }
     }
-
-    /// Reads a `message` event's data. The platform only ever delivers a string, an `ArrayBuffer` or a `Blob`.
-    pub(crate) fn from_event(event: &MessageEvent) -> Option<Self> {
-        let data = event.data();
-        if let Some(text) = data.dyn_ref::<JsString>() {
-            return Some(Self::Text(text_of(text)));
-        }
-        if let Some(buffer) = data.dyn_ref::<ArrayBuffer>() {
-            return Some(Self::Binary(bytes_of(buffer)));
-        }
-        data.dyn_into::<Blob>().ok().map(Self::Blob)
-    }
 }
 
 /// From this many UTF-16 units, text is copied with `TextEncoder.encodeInto` straight into wasm memory.
@@ -85,7 +72,7 @@ impl Message {
 const ENCODE_INTO_FROM: u32 = 512;
 
 /// A JS string as a Rust `String`.
-fn text_of(text: &JsString) -> String {
+pub(crate) fn text_of(text: &JsString) -> String {
     let units = text.length();
     if units >= ENCODE_INTO_FROM {
         // One byte per UTF-16 unit: if all of the text fits, every unit was one byte, so it is ASCII.

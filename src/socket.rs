@@ -4,7 +4,8 @@ use core::cell::{Cell, OnceCell};
 use core::fmt;
 use std::rc::{Rc, Weak};
 
-use js_sys::ArrayBuffer;
+use js_sys::{ArrayBuffer, JsString};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Blob, CloseEvent, Event, MessageEvent};
 
@@ -12,7 +13,7 @@ use crate::close::{self, CloseCode, CloseInfo};
 use crate::error::Op;
 use crate::handlers::{HandlerList, Subscription};
 use crate::listener::Listener;
-use crate::{BinaryType, ConnectOptions, Error, Message, ReadyState};
+use crate::{BinaryType, ConnectOptions, Error, JsMessage, Message, ReadyState};
 
 /// Whether this global scope has a `WebSocket` constructor, for pages that must degrade gracefully.
 ///
@@ -80,7 +81,7 @@ pub struct WeakWebSocket {
 struct Inner {
     raw: web_sys::WebSocket,
     open: HandlerList<()>,
-    message: HandlerList<Message>,
+    message: HandlerList<JsMessage>,
     error: HandlerList<()>,
     close: HandlerList<CloseInfo>,
     listeners: Cell<Vec<Listener>>,
@@ -338,7 +339,31 @@ impl WebSocket {
     /// });
     /// # Ok::<(), duplex_ws::Error>(())
     /// ```
-    pub fn on_message(&self, handler: impl FnMut(Message) + 'static) -> Subscription {
+    pub fn on_message(&self, mut handler: impl FnMut(Message) + 'static) -> Subscription {
+        self.inner
+            .message
+            .subscribe(move |message: JsMessage| handler(message.into_message()))
+    }
+
+    /// Calls `handler` with every message received, in order, as the browser delivered it: text stays a JS
+    /// string and binary data an `ArrayBuffer` (or a `Blob`), so nothing is copied into wasm memory unless the
+    /// handler asks ([`JsMessage::into_message`]). Handlers of both kinds run in the order they were added;
+    /// each [`on_message`](Self::on_message) handler gets a copy of its own, so a socket with only these
+    /// handlers copies nothing.
+    /// See [`message` event on MDN](https://developer.mozilla.org/en-US/docs/Web/API/WebSocket/message_event).
+    ///
+    /// ```no_run
+    /// use duplex_ws::JsMessage;
+    ///
+    /// let socket = duplex_ws::WebSocket::connect("wss://example.com/echo")?;
+    /// let _subscription = socket.on_js_message(|message| {
+    ///     if let JsMessage::Text(text) = message {
+    ///         web_sys::console::log_1(&text);
+    ///     }
+    /// });
+    /// # Ok::<(), duplex_ws::Error>(())
+    /// ```
+    pub fn on_js_message(&self, handler: impl FnMut(JsMessage) + 'static) -> Subscription {
         self.inner.message.subscribe(handler)
     }
 
@@ -408,6 +433,29 @@ impl WebSocket {
     pub fn send_text(&self, text: &str) -> Result<(), Error> {
         self.inner.sendable()?;
         self.inner.raw.send_with_str(text).map_err(send_error)
+    }
+
+    /// Sends a text message that is already a JS string, without copying it through wasm memory: what a
+    /// [`JsMessage::Text`] holds, or text from a JS library or the page. [`send_text`](Self::send_text) copies
+    /// its `&str` into a new JS string first, which for long text is most of the cost of a send.
+    /// See [`WebSocket.send()` on MDN](https://developer.mozilla.org/en-US/docs/Web/API/WebSocket/send).
+    ///
+    /// # Errors
+    /// As [`send`](Self::send).
+    ///
+    /// ```no_run
+    /// let socket = duplex_ws::WebSocket::connect("wss://example.com/echo")?;
+    /// let text = js_sys::JsString::from("hello");
+    /// socket.send_js_string(&text)?;
+    /// # Ok::<(), duplex_ws::Error>(())
+    /// ```
+    pub fn send_js_string(&self, text: &JsString) -> Result<(), Error> {
+        self.inner.sendable()?;
+        self.inner
+            .raw
+            .unchecked_ref::<StringSender>()
+            .send(text)
+            .map_err(send_error)
     }
 
     /// Sends a binary message; the browser copies the bytes.
@@ -574,6 +622,16 @@ fn check_host(url: &str) -> Result<(), Error> {
     })
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// A browser `WebSocket` seen only as what sends a JS string: web-sys declares `send` with a `&str`, which
+    /// the bindings copy into a new JS string on every call.
+    type StringSender;
+
+    #[wasm_bindgen(method, catch, js_name = send)]
+    fn send(this: &StringSender, data: &JsString) -> Result<(), JsValue>;
+}
+
 fn send_error(thrown: JsValue) -> Error {
     Error::thrown(&thrown, Op::Send)
 }
@@ -602,7 +660,7 @@ impl Inner {
     }
 
     fn dispatch_message(&self, event: Event) {
-        if let Some(message) = Message::from_event(event.unchecked_ref::<MessageEvent>()) {
+        if let Some(message) = JsMessage::from_event(event.unchecked_ref::<MessageEvent>()) {
             self.message.emit(message);
         }
     }

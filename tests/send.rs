@@ -1,4 +1,4 @@
-//! Conformance: sending, items 10-16 of docs/conformance.md.
+//! Conformance: sending, items 10-16 and 82 of docs/conformance.md.
 //!
 //! 10. every send while Connecting: Err(InvalidState) with the browser's message
 //! 11. text round trips unchanged: ASCII, combining, non-BMP, empty, 125/126/65535/65536 bytes,
@@ -8,6 +8,7 @@
 //! 14. send after close: Err(NotOpen) while Closing and Closed, and nothing is buffered
 //! 15. thousands of numbered messages echo back in order, none lost
 //! 16. Blob and ArrayBuffer sends arrive as binary
+//! 82. JS strings are sent and received without a copy through wasm memory, and match the copied messages
 //!
 //! Each test's doc comment names its item (`Conformance N`).
 #![cfg(target_arch = "wasm32")]
@@ -15,8 +16,11 @@
 mod common;
 
 use common::{open, ws};
-use duplex_ws::{Error, Message, ReadyState, WebSocket};
-use js_sys::{Array, ArrayBuffer, Uint8Array};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use duplex_ws::{Error, JsMessage, Message, ReadyState, WebSocket};
+use js_sys::{Array, ArrayBuffer, JsString, Uint8Array};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::Blob;
 
@@ -36,9 +40,10 @@ fn array_buffer_of(data: &[u8]) -> ArrayBuffer {
 }
 
 /// Every way to send, with the same payload shape, so each rule is checked for all of them.
-fn send_all_kinds(socket: &WebSocket) -> [Result<(), Error>; 5] {
+fn send_all_kinds(socket: &WebSocket) -> [Result<(), Error>; 6] {
     [
         socket.send_text("text"),
+        socket.send_js_string(&JsString::from("a JS string")),
         socket.send_bytes(&[1, 2, 3]),
         socket.send_blob(&blob_of(&[4, 5])),
         socket.send_array_buffer(&array_buffer_of(&[6])),
@@ -191,5 +196,55 @@ async fn thousands_of_messages_echo_in_order() {
             Message::Binary((i as u32).to_be_bytes().to_vec())
         };
         assert_eq!(events.expect_message().await, expected, "message {i}");
+    }
+}
+
+/// What the two kinds of message handler saw, in the order they ran.
+#[derive(Debug)]
+enum Seen {
+    Js(JsMessage),
+    Copied(Message),
+}
+
+/// Conformance 82.
+#[wasm_bindgen_test]
+async fn js_strings_round_trip_without_a_copy_and_match_the_copied_messages() {
+    let (socket, mut events) = open("/echo").await;
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let (js, copied) = (Rc::clone(&seen), Rc::clone(&seen));
+    // Both kinds run in the order they were added, each on_message handler with its own copy.
+    let _js = socket.on_js_message(move |message| js.borrow_mut().push(Seen::Js(message)));
+    let _copied = socket.on_message(move |message| copied.borrow_mut().push(Seen::Copied(message)));
+    let texts = [
+        "hello".to_owned(),
+        String::new(),
+        "\u{1F600} e\u{301}".to_owned(),
+        "x".repeat(65_536),
+        format!("{}\u{e9}", "y".repeat(1_000)),
+    ];
+    for text in &texts {
+        socket
+            .send_js_string(&JsString::from(text.as_str()))
+            .expect("send a JS string");
+    }
+    socket.send_bytes(&bytes(300)).expect("send bytes");
+    for text in &texts {
+        assert_eq!(&events.expect_text().await, text, "{} bytes", text.len());
+    }
+    assert_eq!(events.expect_message().await, Message::Binary(bytes(300)));
+    let seen = seen.take();
+    assert_eq!(seen.len(), 2 * (texts.len() + 1), "{seen:?}");
+    for (i, pair) in seen.chunks(2).enumerate() {
+        let [Seen::Js(js), Seen::Copied(copied)] = pair else {
+            panic!("message {i}: the handlers run in the order they were added: {pair:?}");
+        };
+        match texts.get(i) {
+            Some(text) => assert_eq!(js.as_js_string(), Some(&JsString::from(text.as_str()))),
+            None => match js {
+                JsMessage::Binary(buffer) => assert_eq!(buffer.byte_length(), 300),
+                other => panic!("expected an ArrayBuffer, got {other:?}"),
+            },
+        }
+        assert_eq!(&js.clone().into_message(), copied, "message {i}");
     }
 }
