@@ -2,7 +2,8 @@
 // `window.duplexBench.run(spec)` once per client and round, and does the statistics itself.
 //
 // The "js" client below is the browser's WebSocket used straight from JavaScript: the limit the
-// Rust clients (page/, built to pkg/page.js) are measured against. Every client has the same
+// Rust clients (page/, built to pkg/page.js) are measured against. "js_again" runs the very same
+// code as a second client, the A/A control: how far two identical clients differ on this machine. Every client has the same
 // semantics: connecting and closing are not timed; payloads are made before the clock starts;
 // every echo is checked for its kind and length.
 
@@ -172,13 +173,13 @@ window.duplexBench = {
     };
   },
 
-  // spec: { scenario: "pipelined" | "ping_pong" | "flood", client: "js" | "callback" | "stream"
-  // | "gloo", binary, size, count }
+  // spec: { scenario: "pipelined" | "ping_pong" | "flood", client: "js" | "js_again" | "web_sys"
+  // | "callback" | "stream" | "gloo", binary, size, count }
   async run(spec) {
     await ready;
     shown.textContent = `${spec.scenario} ${spec.binary ? "binary" : "text"} ${spec.size} B × ${spec.count}: ${spec.client}`;
     const url = urlFor(spec);
-    if (spec.client === "js") {
+    if (spec.client === "js" || spec.client === "js_again") {
       return js[spec.scenario](url, spec);
     }
     return rust[spec.scenario](spec.client, url, spec);
@@ -193,6 +194,14 @@ window.duplexBench = {
     }
     const url = socketUrl("/test/close?code=1012&reason=restart");
     return { elapsed_ms: await wasm.churn_reconnect(url, spec.cycles) };
+  },
+
+  // Microseconds per received message for each client's handler, with synthetic events holding a
+  // real echo (see page/copies.rs); then the copy a text send makes.
+  async perMessage(spec) {
+    await ready;
+    shown.textContent = `per message ${spec.binary ? "binary" : "text"} ${spec.size} B × ${spec.count}`;
+    return Array.from(await wasm.per_message(socketUrl("/echo"), spec.binary, spec.size, spec.count));
   },
 
   async counters() {

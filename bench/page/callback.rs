@@ -1,15 +1,68 @@
 //! The callback-layer client (`duplex_ws::WebSocket`), written like a page's `onmessage`: the message handler
 //! checks each echo, counts, timestamps and (in ping-pong) sends the next message itself; the task only
 //! starts the run and waits for the handler's result.
+//!
+//! It runs two ways: with Rust values (`on_message` and `send_text` or `send_bytes`, which copy text and
+//! bytes through wasm memory), and with JS values (`on_js_message` and `send_js_string` or
+//! `send_array_buffer`, which copy nothing into wasm memory).
 
 use core::cell::Cell;
 use std::rc::Rc;
 
-use duplex_ws::{CloseCode, CloseInfo, Subscription, WebSocket};
+use duplex_ws::{CloseCode, CloseInfo, JsMessage, Subscription, WebSocket};
+use js_sys::{ArrayBuffer, JsString, Uint8Array};
 
 use crate::mailbox::Mailbox;
-use crate::payload::Payload;
+use crate::payload::{Expect, Kind, Payload};
 use crate::timing::Clock;
+
+/// Which values the client sends and receives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Values {
+    /// `Message`s: text and bytes copied into and out of wasm memory.
+    Rust,
+    /// `JsMessage`s and JS strings or `ArrayBuffer`s: nothing copied into wasm memory.
+    Js,
+}
+
+/// The payload in the form the client sends, made before the clock starts.
+#[derive(Debug, Clone)]
+enum Outgoing {
+    Rust(Payload),
+    Text(JsString),
+    Binary(ArrayBuffer),
+}
+
+impl Outgoing {
+    fn new(values: Values, payload: &Payload) -> Self {
+        match (values, payload) {
+            (Values::Rust, _) => Self::Rust(payload.clone()),
+            (Values::Js, Payload::Text(text)) => Self::Text(JsString::from(text.as_str())),
+            (Values::Js, Payload::Binary(bytes)) => {
+                Self::Binary(Uint8Array::from(&bytes[..]).buffer())
+            }
+        }
+    }
+
+    fn send_on(&self, socket: &WebSocket) -> Result<(), String> {
+        match self {
+            Self::Rust(payload) => payload.send_on(socket),
+            Self::Text(text) => socket.send_js_string(text),
+            Self::Binary(buffer) => socket.send_array_buffer(buffer),
+        }
+        .map_err(|error| format!("send failed: {error}"))
+    }
+}
+
+/// Checks an echo received as a JS value, without copying it: a JS string's length in UTF-16 units is its
+/// length in bytes, since the payloads are ASCII.
+fn check_js(expect: Expect, message: &JsMessage) -> Result<(), String> {
+    match message {
+        JsMessage::Text(text) => expect.check(Kind::Text, text.length() as usize),
+        JsMessage::Binary(buffer) => expect.check(Kind::Binary, buffer.byte_length() as usize),
+        JsMessage::Blob(_) => Err("received a Blob, expected an ArrayBuffer".to_owned()),
+    }
+}
 
 /// What a connection's handlers report to the waiting task.
 enum Event<T> {
@@ -56,15 +109,25 @@ impl<T: 'static> Connection<T> {
         }
     }
 
-    /// Subscribes `handler` to messages; it reports its result through `done`.
+    /// Subscribes `handler` to messages received as `values`; it gets each message's check against
+    /// `expect` (`None`: anything goes) and reports its result through `done`.
     fn on_message(
         &self,
-        mut handler: impl FnMut(duplex_ws::Message, &dyn Fn(Result<T, String>)) + 'static,
+        values: Values,
+        expect: Option<Expect>,
+        mut handler: impl FnMut(Result<(), String>, &dyn Fn(Result<T, String>)) + 'static,
     ) -> Subscription {
         let events = self.events.clone();
-        self.socket.on_message(move |message| {
-            handler(message, &|result| events.push(Event::Done(result)));
-        })
+        match values {
+            Values::Rust => self.socket.on_message(move |message| {
+                let checked = expect.map_or(Ok(()), |expect| expect.check_message(&message));
+                handler(checked, &|result| events.push(Event::Done(result)));
+            }),
+            Values::Js => self.socket.on_js_message(move |message| {
+                let checked = expect.map_or(Ok(()), |expect| check_js(expect, &message));
+                handler(checked, &|result| events.push(Event::Done(result)));
+            }),
+        }
     }
 
     /// Waits for the message handler's result; the socket closing first is an error.
@@ -101,19 +164,21 @@ impl<T: 'static> Connection<T> {
 
 /// [`pipelined`](crate::pipelined): a send loop; the handler timestamps the last echo.
 pub async fn pipelined(
+    values: Values,
     clock: &Clock,
     url: &str,
     payload: &Payload,
     count: u32,
 ) -> Result<f64, String> {
     let connection = Connection::open(url).await?;
-    let (expect, handler_clock) = (payload.expect(), clock.clone());
+    let outgoing = Outgoing::new(values, payload);
+    let handler_clock = clock.clone();
     let mut left = count;
-    let echoes = connection.on_message(move |message, done| {
+    let echoes = connection.on_message(values, Some(payload.expect()), move |checked, done| {
         if left == 0 {
             return;
         }
-        if let Err(error) = expect.check_message(&message) {
+        if let Err(error) = checked {
             left = 0;
             return done(Err(error));
         }
@@ -124,9 +189,7 @@ pub async fn pipelined(
     });
     let t0 = clock.now();
     for _ in 0..count {
-        payload
-            .send_on(&connection.socket)
-            .map_err(|error| format!("send failed: {error}"))?;
+        outgoing.send_on(&connection.socket)?;
     }
     let t1 = connection.result().await?;
     drop(echoes);
@@ -136,26 +199,27 @@ pub async fn pipelined(
 
 /// [`ping_pong`](crate::ping_pong): the handler times each echo and sends the next message.
 pub async fn ping_pong(
+    values: Values,
     clock: &Clock,
     url: &str,
     payload: &Payload,
     count: u32,
 ) -> Result<Vec<f64>, String> {
     let connection = Connection::open(url).await?;
-    let (expect, handler_clock, handler_payload) =
-        (payload.expect(), clock.clone(), payload.clone());
+    let outgoing = Outgoing::new(values, payload);
+    let (handler_clock, handler_outgoing) = (clock.clone(), outgoing.clone());
     let weak = connection.socket.downgrade();
     let wanted = usize::try_from(count).unwrap_or(usize::MAX);
     let mut rtts = Vec::with_capacity(wanted);
     let mut finished = false;
     let sent_at = Rc::new(Cell::new(0.0));
     let handler_sent_at = Rc::clone(&sent_at);
-    let echoes = connection.on_message(move |message, done| {
+    let echoes = connection.on_message(values, Some(payload.expect()), move |checked, done| {
         if finished {
             return;
         }
         let now = handler_clock.now();
-        if let Err(error) = expect.check_message(&message) {
+        if let Err(error) = checked {
             finished = true;
             return done(Err(error));
         }
@@ -168,16 +232,14 @@ pub async fn ping_pong(
             return;
         };
         handler_sent_at.set(handler_clock.now());
-        if let Err(error) = handler_payload.send_on(&socket) {
+        if let Err(error) = handler_outgoing.send_on(&socket) {
             finished = true;
-            done(Err(format!("send failed: {error}")));
+            done(Err(error));
         }
     });
     // The first message; the handler sends the others.
     sent_at.set(clock.now());
-    payload
-        .send_on(&connection.socket)
-        .map_err(|error| format!("send failed: {error}"))?;
+    outgoing.send_on(&connection.socket)?;
     let rtts = connection.result().await?;
     drop(echoes);
     connection.close().await?;
@@ -185,12 +247,12 @@ pub async fn ping_pong(
 }
 
 /// [`flood`](crate::flood): the handler counts and timestamps the `count`-th message.
-pub async fn flood(clock: &Clock, url: &str, count: u32) -> Result<f64, String> {
+pub async fn flood(values: Values, clock: &Clock, url: &str, count: u32) -> Result<f64, String> {
     let t0 = clock.now();
     let connection = Connection::connect(url)?;
     let handler_clock = clock.clone();
     let mut left = count;
-    let messages = connection.on_message(move |_, done| {
+    let messages = connection.on_message(values, None, move |_, done| {
         if left == 0 {
             return;
         }

@@ -1,9 +1,11 @@
-//! The Rust side of the benchmark page (`bench/index.html`): the same measurements with three clients, called
+//! The Rust side of the benchmark page (`bench/index.html`): the same measurements with five clients, called
 //! by `bench/bench.js`, which also holds a raw-JavaScript client with the same semantics. Built to
 //! `bench/pkg/page.js` by `cargo xtask bench` (the `page` example of duplex-bench, for wasm32).
 //!
-//! The clients are duplex-ws's callback layer (`"callback"`), its async layer (`"stream"`) and gloo-net's
-//! futures socket (`"gloo"`), each written the way a user of that API would. Connecting and closing are never
+//! The clients are a hand-written web-sys client with no library (`"web_sys"`, the floor for Rust code),
+//! duplex-ws's callback layer with Rust values (`"callback"`) and with JS values (`"callback_js"`), its
+//! async layer (`"stream"`) and gloo-net's futures socket (`"gloo"`), each written the way a user of that
+//! API would. Connecting and closing are never
 //! timed, except where the measurement is the connection itself (`flood`, the churns). Every export closes
 //! what it opened and waits for the close, so no connection is left at the relay and, for duplex-ws,
 //! [`live_closures`] and [`live_timers`] are back to what they were.
@@ -16,9 +18,12 @@ mod gloo;
 mod loops;
 mod mailbox;
 mod payload;
+mod per_message;
 mod stream;
 mod timing;
+mod websys;
 
+use callback::Values;
 use payload::Payload;
 use timing::Clock;
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -27,7 +32,9 @@ use wasm_bindgen::{JsCast, JsValue};
 /// The client a measurement runs with.
 #[derive(Debug, Clone, Copy)]
 enum Client {
+    WebSys,
     Callback,
+    CallbackJs,
     Stream,
     Gloo,
 }
@@ -35,11 +42,13 @@ enum Client {
 impl Client {
     fn parse(name: &str) -> Result<Self, JsValue> {
         match name {
+            "web_sys" => Ok(Self::WebSys),
             "callback" => Ok(Self::Callback),
+            "callback_js" => Ok(Self::CallbackJs),
             "stream" => Ok(Self::Stream),
             "gloo" => Ok(Self::Gloo),
             other => Err(JsValue::from_str(&format!(
-                "unknown client {other:?}: expected \"callback\", \"stream\" or \"gloo\""
+                "unknown client {other:?}: expected \"web_sys\", \"callback\", \"callback_js\", \"stream\" or \"gloo\""
             ))),
         }
     }
@@ -78,7 +87,9 @@ pub async fn pipelined(
     let clock = Clock::new().map_err(js_error)?;
     let payload = Payload::new(binary, size);
     match client {
-        Client::Callback => callback::pipelined(&clock, &url, &payload, count).await,
+        Client::WebSys => websys::pipelined(&clock, &url, &payload, count).await,
+        Client::Callback => callback::pipelined(Values::Rust, &clock, &url, &payload, count).await,
+        Client::CallbackJs => callback::pipelined(Values::Js, &clock, &url, &payload, count).await,
         Client::Stream => stream::pipelined(&clock, &url, &payload, count).await,
         Client::Gloo => gloo::pipelined(&clock, &url, &payload, count).await,
     }
@@ -103,7 +114,9 @@ pub async fn ping_pong(
     let clock = Clock::new().map_err(js_error)?;
     let payload = Payload::new(binary, size);
     match client {
-        Client::Callback => callback::ping_pong(&clock, &url, &payload, count).await,
+        Client::WebSys => websys::ping_pong(&clock, &url, &payload, count).await,
+        Client::Callback => callback::ping_pong(Values::Rust, &clock, &url, &payload, count).await,
+        Client::CallbackJs => callback::ping_pong(Values::Js, &clock, &url, &payload, count).await,
         Client::Stream => stream::ping_pong(&clock, &url, &payload, count).await,
         Client::Gloo => gloo::ping_pong(&clock, &url, &payload, count).await,
     }
@@ -122,11 +135,35 @@ pub async fn flood(client: String, url: String, count: u32) -> Result<f64, JsVal
     at_least_one("count", count)?;
     let clock = Clock::new().map_err(js_error)?;
     match client {
-        Client::Callback => callback::flood(&clock, &url, count).await,
+        Client::WebSys => websys::flood(&clock, &url, count).await,
+        Client::Callback => callback::flood(Values::Rust, &clock, &url, count).await,
+        Client::CallbackJs => callback::flood(Values::Js, &clock, &url, count).await,
         Client::Stream => stream::flood(&clock, &url, count).await,
         Client::Gloo => gloo::flood(&clock, &url, count).await,
     }
     .map_err(js_error)
+}
+
+/// Times what one received message of `size` bytes (text or binary) costs each client's handler, with
+/// synthetic `message` events holding a real echo from `url` (the relay's `/echo`), `count` times each, and
+/// resolves with the microseconds per message: raw JS, web-sys by hand, duplex-ws's `on_message`, duplex-ws's
+/// `on_js_message`; then the copy a text send makes (0 for binary).
+///
+/// # Errors
+/// A `count` of 0, a connection that fails, or a handler that did not see every message whole.
+#[wasm_bindgen]
+pub async fn per_message(
+    url: String,
+    binary: bool,
+    size: u32,
+    count: u32,
+) -> Result<Vec<f64>, JsValue> {
+    at_least_one("count", count)?;
+    let clock = Clock::new().map_err(js_error)?;
+    per_message::per_message(&clock, &url, binary, size, count)
+        .await
+        .map(Vec::from)
+        .map_err(js_error)
 }
 
 /// Opens `total` sockets to `url` (the relay's `/echo`) with the callback layer, `batch` at a time: opens a

@@ -1,6 +1,7 @@
 //! `duplex-bench`: the benchmark behind `cargo xtask bench`. The page (`bench/index.html` and
 //! `bench/bench.js`, its Rust in `bench/page/`, built to `bench/pkg/page.js`) runs the same
-//! measurements with raw JavaScript, duplex-ws's two APIs and gloo-net; this crate's native side
+//! measurements with raw JavaScript (twice: the A/A control), a web-sys client written by hand (the
+//! floor for Rust code), duplex-ws's APIs and gloo-net; this crate's native side
 //! drives it through WebDriver (the session and the relay come from `duplex-e2e`) against a relay
 //! with `--test-endpoints`.
 //!
@@ -10,8 +11,9 @@
 //!
 //! - [`plan`]: the clients, the cases, and the order of the runs.
 //! - [`page`]: the page in a browser session, one call per run.
-//! - [`measure`]: every case round by round, then the churn.
-//! - [`stats`]: medians, percentiles and ratios to raw JavaScript.
+//! - [`measure`]: every case round by round, the per-message costs, then the churn.
+//! - [`stats`]: medians, percentiles, paired ratios with bootstrap intervals, and verdicts against the
+//!   A/A control's noise.
 //! - [`report`]: the markdown of one browser's results.
 // The runner is native: on wasm32 only the page (the `page` example) is built.
 #![cfg(not(target_arch = "wasm32"))]

@@ -7,7 +7,9 @@
 //!     cargo run -p duplex-bench -- --base-url http://127.0.0.1:PORT --out chromium.md
 //! ```
 //!
-//! `--smoke` runs every case once with a few messages, to check that everything works.
+//! `--smoke` runs every case once with a few messages, to check that everything works. `--only TEXT`
+//! runs only the cases whose name holds TEXT (such as `Pipelined text 1 KiB`) and the per-message
+//! costs, not the churn: for looking at one cell.
 //! Exit status: 0 when every run succeeded, 1 otherwise (the section is written either way,
 //! with the failed runs listed), 2 for a bad command line.
 // The runner is native: on wasm32 only the page (the `page` example) is built, and this is empty.
@@ -27,16 +29,23 @@ struct Args {
     base_url: String,
     out: PathBuf,
     scale: Scale,
+    only: Option<String>,
 }
 
 fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
     let mut args = args.into_iter();
-    let (mut base_url, mut out, mut scale) = (None, None, Scale::Full);
+    let (mut base_url, mut out, mut scale, mut only) = (None, None, Scale::Full, None);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--base-url" => base_url = args.next(),
             "--out" => out = args.next().map(PathBuf::from),
             "--smoke" => scale = Scale::Smoke,
+            "--only" => {
+                only = Some(
+                    args.next()
+                        .ok_or("--only needs the text of a case's name")?,
+                )
+            }
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
@@ -47,6 +56,7 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
             .to_owned(),
         out: out.ok_or("--out FILE is required")?,
         scale,
+        only,
     })
 }
 
@@ -56,7 +66,7 @@ async fn run(args: &Args) -> Result<bool, Error> {
     let browser = setup.browser;
     let session = Session::start(&setup, "bench").await?;
     let page = BenchPage::load(session, &args.base_url).await?;
-    let results = measure(&page, args.scale, |line| {
+    let results = measure(&page, args.scale, args.only.as_deref(), |line| {
         eprintln!("bench: {browser}: {line}")
     })
     .await?;
@@ -74,7 +84,9 @@ async fn main() -> ExitCode {
     let args = match parse(std::env::args().skip(1)) {
         Ok(args) => args,
         Err(message) => {
-            eprintln!("bench: {message}\nusage: bench --base-url URL --out FILE [--smoke]");
+            eprintln!(
+                "bench: {message}\nusage: bench --base-url URL --out FILE [--smoke] [--only TEXT]"
+            );
             return ExitCode::from(2);
         }
     };

@@ -13,8 +13,26 @@ use crate::stats::Sample;
 pub struct CaseResult {
     /// The case.
     pub case: Case,
-    /// Per client, one sample per measured round that succeeded.
-    pub samples: HashMap<Client, Vec<Sample>>,
+    /// One per measured round: each client's sample in that round, if its run succeeded.
+    pub rounds: Vec<HashMap<Client, Sample>>,
+}
+
+impl CaseResult {
+    /// Every sample of `client`, round by round (the rounds where its run failed left out).
+    pub fn samples(&self, client: Client) -> Vec<Sample> {
+        self.rounds
+            .iter()
+            .filter_map(|round| round.get(&client).cloned())
+            .collect()
+    }
+
+    /// The runs of `ours` and `theirs` in each round where both succeeded.
+    pub fn pairs(&self, ours: Client, theirs: Client) -> Vec<(&Sample, &Sample)> {
+        self.rounds
+            .iter()
+            .filter_map(|round| Some((round.get(&ours)?, round.get(&theirs)?)))
+            .collect()
+    }
 }
 
 /// One churn benchmark: what it did, how long it took, and the counters around it.
@@ -30,15 +48,36 @@ pub struct ChurnResult {
     pub after: Counters,
 }
 
+/// What one received message costs each client's handler, for one kind and size, in microseconds: the
+/// median over [`PER_MESSAGE_ROUNDS`] rounds of each round's mean.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PerMessageResult {
+    /// Binary messages rather than text.
+    pub binary: bool,
+    /// Bytes per message.
+    pub size: u32,
+    /// Raw JS, web-sys by hand, duplex-ws's `on_message`, duplex-ws's `on_js_message`; then the copy a
+    /// text send makes (0 for binary); then, each event in a browser task of its own, `on_message` and a
+    /// `WsStream` read by its own task.
+    pub micros: [f64; 7],
+}
+
+/// Rounds of the per-message microbenchmark.
+pub const PER_MESSAGE_ROUNDS: usize = 5;
+
 /// Everything one browser measured.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BrowserResults {
     /// The browser's name and version, from WebDriver.
     pub browser: String,
+    /// Measured rounds per case.
+    pub rounds: usize,
     /// What the page says about itself.
     pub info: PageInfo,
     /// One per case, in the order of [`plan::cases`].
     pub cases: Vec<CaseResult>,
+    /// What one received message costs each handler, per kind and size of [`plan::SIZES`].
+    pub per_message: Vec<PerMessageResult>,
     /// Sockets, then reconnect cycles.
     pub churn: Vec<ChurnResult>,
     /// Every run that failed, with its error: the benchmark fails if there is any.
@@ -53,6 +92,16 @@ pub fn churn_sockets(scale: Scale) -> (u32, u32) {
     }
 }
 
+/// Messages per size and round of the per-message microbenchmark: tens of milliseconds each.
+pub fn per_message_count(scale: Scale, size: u32) -> u32 {
+    match (scale, size) {
+        (Scale::Smoke, _) => 10,
+        (Scale::Full, 0..=64) => 20_000,
+        (Scale::Full, 65..=4096) => 5_000,
+        (Scale::Full, _) => 300,
+    }
+}
+
 /// The reconnect cycles of the churn.
 pub fn churn_cycles(scale: Scale) -> u32 {
     match scale {
@@ -61,7 +110,8 @@ pub fn churn_cycles(scale: Scale) -> u32 {
     }
 }
 
-/// Runs every case of `scale` and the churn in `page`, telling `progress` what it did.
+/// Runs every case of `scale`, the per-message costs and the churn in `page`, telling `progress` what it did. With
+/// `only`, runs only the cases whose [`name`](Case::name) holds it, and not the churn.
 ///
 /// # Errors
 /// Only when the page stops answering (WebDriver errors); a run that fails is recorded in
@@ -69,20 +119,24 @@ pub fn churn_cycles(scale: Scale) -> u32 {
 pub async fn measure(
     page: &BenchPage,
     scale: Scale,
+    only: Option<&str>,
     mut progress: impl FnMut(&str),
 ) -> Result<BrowserResults, Error> {
     let info = page.info().await?;
     let mut failures = Vec::new();
     let mut cases = Vec::new();
-    for case in plan::cases(scale) {
-        let mut samples: HashMap<Client, Vec<Sample>> = HashMap::new();
-        for round in 0..plan::WARM_UP_ROUNDS + plan::ROUNDS {
+    let selected = plan::cases(scale)
+        .into_iter()
+        .filter(|case| only.is_none_or(|only| case.name().contains(only)));
+    for case in selected {
+        let mut rounds = Vec::new();
+        for round in 0..plan::WARM_UP_ROUNDS + scale.rounds() {
+            let mut samples = HashMap::new();
             for client in plan::order(round) {
                 match page.run(&case, client).await {
-                    Ok(sample) if round >= plan::WARM_UP_ROUNDS => {
-                        samples.entry(client).or_default().push(sample);
+                    Ok(sample) => {
+                        samples.insert(client, sample);
                     }
-                    Ok(_) => {}
                     Err(error @ (Error::Page(_) | Error::PageErrors(_))) => failures.push(format!(
                         "{} {}, round {round}: {error}",
                         case.label(),
@@ -91,11 +145,56 @@ pub async fn measure(
                     Err(error) => return Err(error),
                 }
             }
+            if round >= plan::WARM_UP_ROUNDS {
+                rounds.push(samples);
+            }
         }
-        let result = CaseResult { case, samples };
+        let result = CaseResult { case, rounds };
         progress(&crate::report::case_line(&result));
         cases.push(result);
     }
+    let mut per_message = Vec::new();
+    for binary in [false, true] {
+        for size in plan::SIZES {
+            let count = per_message_count(scale, size);
+            let mut rounds = Vec::new();
+            for _ in 0..PER_MESSAGE_ROUNDS {
+                rounds.push(page.per_message(binary, size, count).await?);
+            }
+            let micros = core::array::from_fn(|i| {
+                let column: Vec<f64> = rounds.iter().map(|round| round[i]).collect();
+                crate::stats::median(&column).unwrap_or(f64::NAN)
+            });
+            per_message.push(PerMessageResult {
+                binary,
+                size,
+                micros,
+            });
+        }
+    }
+    progress("per-message costs done");
+    let churn = if only.is_some() {
+        Vec::new()
+    } else {
+        churn(page, scale, &mut progress).await?
+    };
+    Ok(BrowserResults {
+        browser: page.browser_version(),
+        rounds: scale.rounds(),
+        info,
+        cases,
+        per_message,
+        churn,
+        failures,
+    })
+}
+
+/// Opens and closes sockets, then runs reconnect cycles, each after a small warm-up run of its kind.
+async fn churn(
+    page: &BenchPage,
+    scale: Scale,
+    progress: &mut impl FnMut(&str),
+) -> Result<Vec<ChurnResult>, Error> {
     let mut churn = Vec::new();
     let (total, batch) = churn_sockets(scale);
     let before = warmed(page, page.churn_sockets(batch * 2, batch)).await?;
@@ -123,13 +222,7 @@ pub async fn measure(
         after: page.counters().await?,
     });
     progress("churn: reconnects done");
-    Ok(BrowserResults {
-        browser: page.browser_version(),
-        info,
-        cases,
-        churn,
-        failures,
-    })
+    Ok(churn)
 }
 
 /// Runs `warm_up` (a small run of the same kind), then reads the counters.

@@ -187,6 +187,27 @@ impl BenchPage {
         self.elapsed(spec).await
     }
 
+    /// Microseconds per received message of `size` bytes for each client's handler (raw JS, web-sys by
+    /// hand, duplex-ws's `on_message` and `on_js_message`), each the mean of `count` synthetic events
+    /// holding a real echo; then the copy a text send makes (0 for binary); then `on_message` and a
+    /// `WsStream` read by its own task, with each event in a browser task of its own.
+    ///
+    /// # Errors
+    /// A page error, or an answer without five times; WebDriver errors.
+    pub async fn per_message(
+        &self,
+        binary: bool,
+        size: u32,
+        count: u32,
+    ) -> Result<[f64; 7], Error> {
+        let spec = json!({ "binary": binary, "size": size, "count": count });
+        let times: Vec<f64> = self
+            .call("window.duplexBench.perMessage(arguments[0])", spec)
+            .await?;
+        <[f64; 7]>::try_from(times.as_slice())
+            .map_err(|_| Error::Page(format!("perMessage gave {} times, not 7", times.len())))
+    }
+
     /// Live closures and timers, wasm memory and the relay's live connections, now.
     ///
     /// # Errors

@@ -8,8 +8,16 @@ use serde::Serialize;
 pub enum Client {
     /// The browser's `WebSocket` used straight from JavaScript: the limit.
     Js,
+    /// The same JavaScript client again: the A/A control, how far two identical clients differ.
+    JsAgain,
+    /// A hand-written Rust client on plain web-sys closures, no library: the floor for Rust code, which
+    /// pays the same copies across the wasm boundary as duplex-ws.
+    WebSys,
     /// duplex-ws's callback API (`duplex_ws::WebSocket`).
     Callback,
+    /// The same, with JS values (`on_js_message`, `send_js_string`, `send_array_buffer`): nothing copied
+    /// into wasm memory.
+    CallbackJs,
     /// duplex-ws's async layer (`duplex_ws::open`, `Stream` + `Sink`).
     Stream,
     /// gloo-net's `WebSocket` (`Stream` + `Sink`), the most used Rust crate.
@@ -18,15 +26,39 @@ pub enum Client {
 
 impl Client {
     /// Every client, raw JavaScript first: the order of the table's columns.
-    pub const ALL: [Self; 4] = [Self::Js, Self::Callback, Self::Stream, Self::Gloo];
+    pub const ALL: [Self; 7] = [
+        Self::Js,
+        Self::JsAgain,
+        Self::WebSys,
+        Self::Callback,
+        Self::CallbackJs,
+        Self::Stream,
+        Self::Gloo,
+    ];
 
     /// The column heading.
     pub fn label(self) -> &'static str {
         match self {
             Self::Js => "raw JS",
+            Self::JsAgain => "raw JS again (A/A)",
+            Self::WebSys => "web-sys by hand",
             Self::Callback => "duplex-ws callback",
+            Self::CallbackJs => "duplex-ws callback, JS values",
             Self::Stream => "duplex-ws Stream/Sink",
             Self::Gloo => "gloo-net 0.7",
+        }
+    }
+
+    /// The short name the ratio tables' headings use.
+    pub fn short(self) -> &'static str {
+        match self {
+            Self::Js => "raw JS",
+            Self::JsAgain => "A/A",
+            Self::WebSys => "web-sys",
+            Self::Callback => "callback",
+            Self::CallbackJs => "callback JS",
+            Self::Stream => "Stream/Sink",
+            Self::Gloo => "gloo-net",
         }
     }
 }
@@ -57,6 +89,11 @@ pub struct Case {
 }
 
 impl Case {
+    /// `Pipelined text 1 KiB` or `PingPong binary 32 B`: the scenario and the row heading.
+    pub fn name(&self) -> String {
+        format!("{:?} {}", self.scenario, self.label())
+    }
+
     /// `text 1 KiB` or `binary 64 KiB`: the row heading.
     pub fn label(&self) -> String {
         let kind = if self.binary { "binary" } else { "text" };
@@ -77,19 +114,21 @@ pub fn size_label(size: u32) -> String {
 pub const SIZES: [u32; 3] = [32, 1024, 64 * 1024];
 
 /// Messages of the receive flood.
-pub const FLOOD_COUNT: u32 = 100_000;
+pub const FLOOD_COUNT: u32 = 20_000;
 
 /// Bytes per flood message.
 pub const FLOOD_SIZE: u32 = 16;
 
-/// Measured rounds per case, after [`WARM_UP_ROUNDS`].
-pub const ROUNDS: usize = 5;
+/// Measured rounds per case in the benchmark, after [`WARM_UP_ROUNDS`]: a multiple of the number of
+/// clients, so that every client runs in every position of the order equally often.
+pub const ROUNDS: usize = 14;
 
 /// Rounds run first and thrown away: the JIT, the allocator and the relay warm up.
 pub const WARM_UP_ROUNDS: usize = 1;
 
-/// How many runs a case gets: big enough for a run to take tens of milliseconds or more, small
-/// enough for the whole benchmark to take minutes.
+/// How many messages a run sends and how many rounds a case gets: a run takes about a hundred
+/// milliseconds or more (many timer steps), and there are enough rounds for an interval, yet the
+/// whole benchmark takes minutes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scale {
     /// The benchmark.
@@ -99,20 +138,28 @@ pub enum Scale {
 }
 
 impl Scale {
+    /// Measured rounds per case.
+    pub fn rounds(self) -> usize {
+        match self {
+            Self::Full => ROUNDS,
+            Self::Smoke => 2,
+        }
+    }
+
     fn pipelined(self, size: u32) -> u32 {
         match (self, size) {
             (Self::Smoke, _) => 20,
-            (Self::Full, 0..=64) => 10_000,
-            (Self::Full, 65..=4096) => 5_000,
-            (Self::Full, _) => 300,
+            (Self::Full, 0..=64) => 2_000,
+            (Self::Full, 65..=4096) => 1_000,
+            (Self::Full, _) => 100,
         }
     }
 
     fn ping_pong(self, size: u32) -> u32 {
         match (self, size) {
             (Self::Smoke, _) => 10,
-            (Self::Full, 0..=4096) => 1_000,
-            (Self::Full, _) => 300,
+            (Self::Full, 0..=4096) => 500,
+            (Self::Full, _) => 200,
         }
     }
 
@@ -149,8 +196,8 @@ pub fn cases(scale: Scale) -> Vec<Case> {
 }
 
 /// The clients in the order round `round` runs them: each round starts one client later, so
-/// runs alternate (A B C D, B C D A, ...) and no client always goes first or last.
-pub fn order(round: usize) -> [Client; 4] {
+/// runs alternate (A B C ..., B C ... A, ...) and no client always goes first or last.
+pub fn order(round: usize) -> [Client; 7] {
     let mut clients = Client::ALL;
     clients.rotate_left(round % Client::ALL.len());
     clients
@@ -187,23 +234,27 @@ mod tests {
                 .all(|case| case.scenario == Scenario::PingPong)
         );
         assert_eq!(cases[12].scenario, Scenario::Flood);
-        assert_eq!(cases[12].count, 100_000);
+        assert_eq!(cases[12].count, 20_000);
+        assert_eq!(Scale::Full.rounds() % Client::ALL.len(), 0);
     }
 
     #[test]
     fn each_round_starts_with_the_next_client() {
-        let firsts: Vec<_> = (0..5).map(|round| order(round)[0]).collect();
+        let firsts: Vec<_> = (0..8).map(|round| order(round)[0]).collect();
         assert_eq!(
             firsts,
             [
                 Client::Js,
+                Client::JsAgain,
+                Client::WebSys,
                 Client::Callback,
+                Client::CallbackJs,
                 Client::Stream,
                 Client::Gloo,
                 Client::Js
             ]
         );
-        for round in 0..4 {
+        for round in 0..7 {
             let mut clients = order(round).to_vec();
             clients.sort_by_key(|client| Client::ALL.iter().position(|c| c == client));
             assert_eq!(clients, Client::ALL);

@@ -1,4 +1,8 @@
-//! Medians and percentiles of the runs, and what a cell of the tables shows.
+//! Medians and percentiles of the runs, what a cell of the tables shows, and how two clients compare: the
+//! rounds' paired ratios, a bootstrap interval, and a verdict against the A/A control's noise.
+
+use rand::rngs::SmallRng;
+use rand::{Rng as _, SeedableRng as _};
 
 use crate::plan::{Case, Scenario};
 
@@ -112,104 +116,149 @@ pub fn spread(case: &Case, samples: &[Sample]) -> Option<f64> {
     (*first > 0.0).then(|| last / first - 1.0)
 }
 
-/// How a client compares with raw JavaScript in one cell: a ratio where 1.0 is "as fast".
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Ratio {
-    /// Client rate / raw rate: higher is better; the target is at least 0.97.
-    Rate(f64),
-    /// Client p50 / raw p50 and client p99 / raw p99: lower is better; the target is at most 1.03.
-    RoundTrip {
-        /// Of the p50s.
-        p50: f64,
-        /// Of the p99s.
-        p99: f64,
-    },
+/// What a cell compares: a rate (higher is better) or a round-trip percentile (lower is better).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Metric {
+    /// Messages per second (pipelined echo, flood).
+    Rate,
+    /// The 50th percentile of a run's round trips.
+    P50,
+    /// The 99th percentile of a run's round trips.
+    P99,
 }
 
-/// The lowest throughput ratio to raw JavaScript that meets the target.
-pub const RATE_TARGET: f64 = 0.97;
-
-/// The highest round-trip ratio to raw JavaScript that meets the target.
-pub const ROUND_TRIP_TARGET: f64 = 1.03;
-
-/// `client` against `raw`; `None` when they are not the same kind.
-pub fn ratio(client: Summary, raw: Summary) -> Option<Ratio> {
-    match (client, raw) {
-        (Summary::Rate { messages, .. }, Summary::Rate { messages: raw, .. }) => {
-            Some(Ratio::Rate(messages / raw))
+impl Metric {
+    /// The metrics of a case's scenario.
+    pub fn of(case: &Case) -> &'static [Self] {
+        match case.scenario {
+            Scenario::Pipelined | Scenario::Flood => &[Self::Rate],
+            Scenario::PingPong => &[Self::P50, Self::P99],
         }
-        (
-            Summary::RoundTrip { p50_us, p99_us },
-            Summary::RoundTrip {
-                p50_us: raw_p50,
-                p99_us: raw_p99,
-            },
-        ) => Some(Ratio::RoundTrip {
-            p50: p50_us / raw_p50,
-            p99: p99_us / raw_p99,
-        }),
-        _ => None,
+    }
+
+    /// Whether a higher value is better (a rate) rather than a lower one (a time).
+    pub fn higher_is_better(self) -> bool {
+        matches!(self, Self::Rate)
+    }
+
+    /// The metric's value for one run; `None` for a sample of another scenario or an empty one.
+    pub fn value(self, case: &Case, sample: &Sample) -> Option<f64> {
+        match (self, sample) {
+            (Self::Rate, Sample::Elapsed(ms)) if *ms > 0.0 => {
+                Some(f64::from(case.count) / (ms / 1000.0))
+            }
+            (Self::P50, Sample::RoundTrips(rtts)) => percentile(rtts, 50.0),
+            (Self::P99, Sample::RoundTrips(rtts)) => percentile(rtts, 99.0),
+            _ => None,
+        }
     }
 }
 
-/// `ours` against `raw` in `case`, round by round: the median of each round's ratio, so that what
-/// slows a whole round (the machine, the relay) cancels out. Runs of one round are next to each other;
-/// the rounds themselves differ by much more. Falls back to the ratio of the medians when the two have
-/// not the same number of rounds (a run failed).
-pub fn paired_ratio(case: &Case, ours: &[Sample], raw: &[Sample]) -> Option<Ratio> {
-    if ours.len() != raw.len() {
-        return ratio(summarise(case, ours)?, summarise(case, raw)?);
-    }
-    let rounds: Option<Vec<Ratio>> = ours
+/// Resamples of the bootstrap behind every interval.
+pub const RESAMPLES: usize = 2_000;
+
+/// The share of the bootstrap's resampled medians inside an interval.
+pub const CONFIDENCE: f64 = 0.90;
+
+/// How one client compares with another in one cell: the median of the rounds' own ratios (each between two
+/// runs of the same round, which cancels what slows a whole round), with a bootstrap interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Comparison {
+    /// The median of the rounds' ratios (ours over theirs: rates or times, as the metric is).
+    pub ratio: f64,
+    /// The bootstrap interval of that median: [`CONFIDENCE`] of [`RESAMPLES`] resampled medians.
+    pub low: f64,
+    /// The upper end of the interval.
+    pub high: f64,
+    /// The rounds where both runs succeeded.
+    pub rounds: usize,
+}
+
+/// The metric of `ours` over that of `theirs`, round by round (`pairs` holds the two runs of each round),
+/// summed up as a [`Comparison`]. `None` without a round where both have a value.
+pub fn compare(case: &Case, metric: Metric, pairs: &[(&Sample, &Sample)]) -> Option<Comparison> {
+    let ratios: Vec<f64> = pairs
         .iter()
-        .zip(raw)
-        .map(|(ours, raw)| {
-            ratio(
-                summarise(case, core::slice::from_ref(ours))?,
-                summarise(case, core::slice::from_ref(raw))?,
-            )
+        .filter_map(|(ours, theirs)| {
+            let theirs = metric.value(case, theirs)?;
+            (theirs > 0.0).then_some(metric.value(case, ours)? / theirs)
         })
         .collect();
-    let rounds = rounds?;
-    // A rate has one part; a round trip two. All rounds of a case are of the same kind.
-    let (first, second): (Vec<f64>, Vec<f64>) = rounds
-        .iter()
-        .map(|round| match *round {
-            Ratio::Rate(rate) => (rate, rate),
-            Ratio::RoundTrip { p50, p99 } => (p50, p99),
-        })
-        .unzip();
-    Some(match rounds.first()? {
-        Ratio::Rate(_) => Ratio::Rate(median(&first)?),
-        Ratio::RoundTrip { .. } => Ratio::RoundTrip {
-            p50: median(&first)?,
-            p99: median(&second)?,
-        },
+    let ratio = median(&ratios)?;
+    let (low, high) = bootstrap_median(&ratios, seed(case, metric));
+    Some(Comparison {
+        ratio,
+        low,
+        high,
+        rounds: ratios.len(),
     })
 }
 
-impl Ratio {
-    /// Whether it meets the target (for round trips, the p50 and the p99 both).
-    pub fn meets_target(self) -> bool {
+/// The [`CONFIDENCE`] interval of the median of `values` by the percentile bootstrap: the medians of
+/// [`RESAMPLES`] samples drawn from `values` with replacement, cut at both tails. Seeded, so that the same
+/// runs always give the same report.
+pub fn bootstrap_median(values: &[f64], seed: u64) -> (f64, f64) {
+    let mut rng = SmallRng::seed_from_u64(seed);
+    let mut resample = vec![0.0; values.len()];
+    let mut medians = Vec::with_capacity(RESAMPLES);
+    for _ in 0..RESAMPLES {
+        for slot in &mut resample {
+            *slot = values[rng.random_range(0..values.len())];
+        }
+        medians.extend(median(&resample));
+    }
+    let tail = (1.0 - CONFIDENCE) / 2.0 * 100.0;
+    (
+        percentile(&medians, tail).unwrap_or(f64::NAN),
+        percentile(&medians, 100.0 - tail).unwrap_or(f64::NAN),
+    )
+}
+
+/// A seed of its own for each cell, so that no two cells share their resampling.
+fn seed(case: &Case, metric: Metric) -> u64 {
+    let scenario = case.scenario as u64;
+    let metric = metric as u64;
+    (u64::from(case.size) << 32)
+        ^ (u64::from(case.count) << 8)
+        ^ (scenario << 4)
+        ^ (metric << 2)
+        ^ u64::from(case.binary)
+}
+
+/// What a comparison says once the machine's noise is taken into account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// The whole interval is better than the noise band.
+    Faster,
+    /// The interval overlaps the noise band.
+    Same,
+    /// The whole interval is worse than the noise band.
+    Slower,
+}
+
+impl Verdict {
+    /// `faster`, `same` or `slower`.
+    pub fn word(self) -> &'static str {
         match self {
-            Self::Rate(ratio) => ratio >= RATE_TARGET,
-            Self::RoundTrip { p50, p99 } => p50 <= ROUND_TRIP_TARGET && p99 <= ROUND_TRIP_TARGET,
+            Self::Faster => "faster",
+            Self::Same => "same",
+            Self::Slower => "slower",
         }
     }
+}
 
-    /// Whether it is strictly better than `other` (for round trips, the p50 and the p99 both).
-    pub fn beats(self, other: Self) -> bool {
-        match (self, other) {
-            (Self::Rate(ours), Self::Rate(theirs)) => ours > theirs,
-            (
-                Self::RoundTrip { p50, p99 },
-                Self::RoundTrip {
-                    p50: p50_theirs,
-                    p99: p99_theirs,
-                },
-            ) => p50 < p50_theirs && p99 < p99_theirs,
-            _ => false,
-        }
+/// The verdict on `comparison`, with `noise` (raw JS against itself, the A/A control, in the same cell) as
+/// the band of "same": from the lower end of its interval to the upper one, widened to take in 1.0. Without a
+/// noise measurement the band is 1.0 alone.
+pub fn verdict(metric: Metric, comparison: &Comparison, noise: Option<&Comparison>) -> Verdict {
+    let (band_low, band_high) = noise.map_or((1.0, 1.0), |noise| {
+        (noise.low.min(1.0), noise.high.max(1.0))
+    });
+    let (above, below) = (comparison.low > band_high, comparison.high < band_low);
+    match (metric.higher_is_better(), above, below) {
+        (true, true, _) | (false, _, true) => Verdict::Faster,
+        (true, _, true) | (false, true, _) => Verdict::Slower,
+        _ => Verdict::Same,
     }
 }
 
@@ -297,42 +346,76 @@ mod tests {
     }
 
     #[test]
-    fn paired_ratios_cancel_what_slows_a_whole_round() {
+    fn comparisons_pair_the_runs_of_each_round() {
         let pipelined = case(Scenario::Pipelined, 32, 100);
         // Round 2 is twice as slow for both: each round's ratio is 0.9, and so is their median.
         let raw = [100.0, 200.0, 100.0].map(Sample::Elapsed);
         let ours = [100.0 / 0.9, 200.0 / 0.9, 100.0 / 0.9].map(Sample::Elapsed);
-        let Some(Ratio::Rate(rate)) = paired_ratio(&pipelined, &ours, &raw) else {
-            panic!("a rate ratio");
+        let pairs: Vec<_> = ours.iter().zip(&raw).collect();
+        let Some(comparison) = compare(&pipelined, Metric::Rate, &pairs) else {
+            panic!("a comparison");
         };
-        assert!((rate - 0.9).abs() < 1e-9, "{rate}");
-        // Unpaired (a failed run): the ratio of the medians.
-        let fewer = [100.0 / 0.9, 200.0 / 0.9].map(Sample::Elapsed);
-        assert!(paired_ratio(&pipelined, &fewer, &raw).is_some());
+        assert!((comparison.ratio - 0.9).abs() < 1e-9, "{comparison:?}");
+        assert!((comparison.low - 0.9).abs() < 1e-9 && (comparison.high - 0.9).abs() < 1e-9);
+        assert_eq!(comparison.rounds, 3);
         let rtt = case(Scenario::PingPong, 32, 1);
         let raw = [0.1, 0.3].map(|ms| Sample::RoundTrips(vec![ms]));
         let ours = [0.11, 0.33].map(|ms| Sample::RoundTrips(vec![ms]));
-        let Some(Ratio::RoundTrip { p50, p99 }) = paired_ratio(&rtt, &ours, &raw) else {
-            panic!("a round-trip ratio");
-        };
+        let pairs: Vec<_> = ours.iter().zip(&raw).collect();
+        let p99 = compare(&rtt, Metric::P99, &pairs).map(|c| c.ratio);
         assert!(
-            (p50 - 1.1).abs() < 1e-9 && (p99 - 1.1).abs() < 1e-9,
-            "{p50} {p99}"
+            p99.is_some_and(|ratio| (ratio - 1.1).abs() < 1e-9),
+            "{p99:?}"
         );
-        assert_eq!(paired_ratio(&rtt, &[], &[]), None);
+        assert_eq!(compare(&rtt, Metric::P50, &[]), None);
+        assert_eq!(compare(&pipelined, Metric::Rate, &pairs), None);
     }
 
     #[test]
-    fn targets_and_comparisons() {
-        assert!(Ratio::Rate(0.97).meets_target());
-        assert!(!Ratio::Rate(0.969).meets_target());
-        let rtt = |p50, p99| Ratio::RoundTrip { p50, p99 };
-        assert!(rtt(1.03, 1.0).meets_target());
-        assert!(!rtt(1.0, 1.04).meets_target());
-        assert!(Ratio::Rate(0.9).beats(Ratio::Rate(0.8)));
-        assert!(!Ratio::Rate(0.8).beats(Ratio::Rate(0.8)));
-        assert!(rtt(1.0, 1.1).beats(rtt(1.2, 1.3)));
-        assert!(!rtt(1.0, 1.4).beats(rtt(1.2, 1.3)));
-        assert!(!Ratio::Rate(2.0).beats(rtt(1.0, 1.0)));
+    fn the_bootstrap_interval_holds_the_median_and_widens_with_spread() {
+        let tight: Vec<f64> = (0..18).map(|i| 1.0 + f64::from(i % 3) * 0.001).collect();
+        let wide: Vec<f64> = (0..18).map(|i| 0.8 + f64::from(i) * 0.025).collect();
+        let (tight_low, tight_high) = bootstrap_median(&tight, 1);
+        let (wide_low, wide_high) = bootstrap_median(&wide, 1);
+        let wide_median = median(&wide).unwrap_or_default();
+        assert!(
+            tight_low <= 1.001 && tight_high >= 1.001,
+            "{tight_low} {tight_high}"
+        );
+        assert!(
+            wide_low < wide_median && wide_median < wide_high,
+            "{wide_low} {wide_high}"
+        );
+        assert!(wide_high - wide_low > 10.0 * (tight_high - tight_low));
+        assert_eq!(bootstrap_median(&wide, 1), (wide_low, wide_high), "seeded");
+    }
+
+    #[test]
+    fn verdicts_count_only_what_lies_outside_the_noise_band() {
+        let comparison = |low, high| Comparison {
+            ratio: (low + high) / 2.0,
+            low,
+            high,
+            rounds: 18,
+        };
+        let noise = comparison(0.95, 1.04);
+        let rate = |low, high| verdict(Metric::Rate, &comparison(low, high), Some(&noise));
+        assert_eq!(rate(0.80, 0.94), Verdict::Slower);
+        assert_eq!(rate(0.80, 0.96), Verdict::Same);
+        assert_eq!(rate(1.05, 1.20), Verdict::Faster);
+        let time = |low, high| verdict(Metric::P50, &comparison(low, high), Some(&noise));
+        assert_eq!(time(1.05, 1.20), Verdict::Slower);
+        assert_eq!(time(0.80, 0.94), Verdict::Faster);
+        assert_eq!(time(1.00, 1.10), Verdict::Same);
+        // A noise band that misses 1.0 is widened to take it in.
+        let shifted = comparison(1.02, 1.05);
+        assert_eq!(
+            verdict(Metric::Rate, &comparison(0.99, 1.0), Some(&shifted)),
+            Verdict::Same
+        );
+        assert_eq!(
+            verdict(Metric::Rate, &comparison(0.9, 0.99), None),
+            Verdict::Slower
+        );
     }
 }

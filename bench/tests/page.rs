@@ -8,9 +8,10 @@
 //! `DUPLEX_E2E_BROWSER=chromium cargo test -p duplex-bench --test page`.
 //!
 //! Checklist:
-//! - [x] every case (pipelined, ping-pong, flood) runs in every client (raw JS, duplex-ws callback,
-//!   duplex-ws Stream/Sink, gloo-net) for every measured round, with no failed run
+//! - [x] every case (pipelined, ping-pong, flood) runs in every client (raw JS twice, web-sys by hand,
+//!   duplex-ws callback, duplex-ws Stream/Sink, gloo-net) for every measured round, with no failed run
 //! - [x] each run returns a positive time, and ping-pong one round trip per message
+//! - [x] the per-message microbenchmark gives a time per message for every kind and size
 //! - [x] after 200 sockets opened and closed and 50 reconnect cycles: no live closure, no live
 //!   timer, no connection left at the relay
 //! - [x] the report renders a row per case and the churn
@@ -45,25 +46,21 @@ async fn every_client_runs_every_case_and_the_churn_leaves_nothing_behind() {
         .await
         .expect("install the error hooks");
 
-    let results = measure(&page, Scale::Smoke, |_| {})
+    let results = measure(&page, Scale::Smoke, None, |_| {})
         .await
         .expect("run the smoke benchmark");
     assert_eq!(results.failures, Vec::<String>::new());
     assert_eq!(results.cases.len(), plan::cases(Scale::Smoke).len());
     for result in &results.cases {
         for client in Client::ALL {
-            let samples = result
-                .samples
-                .get(&client)
-                .map(Vec::as_slice)
-                .unwrap_or_default();
+            let samples = result.samples(client);
             assert_eq!(
                 samples.len(),
-                plan::ROUNDS,
+                Scale::Smoke.rounds(),
                 "{client:?} in {:?}",
                 result.case
             );
-            for sample in samples {
+            for sample in &samples {
                 match sample {
                     Sample::Elapsed(ms) => {
                         assert!(*ms > 0.0, "{client:?} {:?}: {ms} ms", result.case)
@@ -75,6 +72,19 @@ async fn every_client_runs_every_case_and_the_churn_leaves_nothing_behind() {
                 }
             }
         }
+    }
+    assert_eq!(
+        results.per_message.len(),
+        2 * plan::SIZES.len(),
+        "text and binary"
+    );
+    for cost in &results.per_message {
+        assert!(
+            cost.micros
+                .iter()
+                .all(|micros| micros.is_finite() && *micros >= 0.0),
+            "{cost:?}"
+        );
     }
     assert_eq!(results.churn.len(), 2);
     for churn in &results.churn {

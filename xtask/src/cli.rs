@@ -95,6 +95,7 @@ mod tests {
             parse("bench --browser=chromium --rooms"),
             Ok(Task::Bench(bench::Options {
                 browser: Some(Browser::Chromium),
+                only: None,
                 rooms_only: true,
                 fanout_only: false,
                 memory_only: false,
@@ -104,6 +105,7 @@ mod tests {
             parse("bench --fanout"),
             Ok(Task::Bench(bench::Options {
                 browser: None,
+                only: None,
                 rooms_only: false,
                 fanout_only: true,
                 memory_only: false,
@@ -113,9 +115,17 @@ mod tests {
             parse("bench --memory --rooms"),
             Ok(Task::Bench(bench::Options {
                 browser: None,
+                only: None,
                 rooms_only: true,
                 fanout_only: false,
                 memory_only: true,
+            }))
+        );
+        assert_eq!(
+            parse("bench --only PingPong"),
+            Ok(Task::Bench(bench::Options {
+                only: Some("PingPong".to_owned()),
+                ..bench::Options::default()
             }))
         );
     }

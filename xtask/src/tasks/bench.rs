@@ -32,6 +32,11 @@ pub struct Options {
     /// Measure in this browser only.
     #[arg(long, value_enum, value_name = "BROWSER")]
     pub browser: Option<Browser>,
+    /// Measure only the page's cases whose name holds TEXT (such as "Pipelined text 1 KiB") and the
+    /// per-message costs, without the churn, the rooms, the fan-out or the memory; BENCHMARKS.md is
+    /// left as it is.
+    #[arg(long, value_name = "TEXT")]
+    pub only: Option<String>,
     /// Measure the rooms' throughput, not the page (with --fanout or --memory: those too).
     #[arg(long = "rooms")]
     pub rooms_only: bool,
@@ -52,6 +57,9 @@ pub struct Options {
 /// When a tool or browser is missing and cannot be installed, a build fails, or the relay does
 /// not start.
 pub fn run_all(workspace: &mut Workspace, options: &Options) -> Result<bool> {
+    if options.only.is_some() {
+        return run_page(workspace, options);
+    }
     let only = options.rooms_only || options.fanout_only || options.memory_only;
     let page = only || run_page(workspace, options)?;
     let rooms = (only && !options.rooms_only) || throughput::run_all(workspace)?;
@@ -106,10 +114,14 @@ fn run_page(workspace: &mut Workspace, options: &Options) -> Result<bool> {
         heading(&format!("bench: {browser}"));
         let file = out.join(format!("{browser}.md"));
         remove(&file)?;
-        let command = workspace
+        let mut command = workspace
             .cmd(&runner)
             .args(["--base-url", relay.url(), "--out"])
-            .arg(&file)
+            .arg(&file);
+        if let Some(only) = &options.only {
+            command = command.args(["--only", only]);
+        }
+        let command = command
             .env("DUPLEX_E2E_BROWSER", browser.name())
             .env("DUPLEX_E2E_ROOT", workspace.root());
         if let Err(error) = ready.select_driver(command).run() {
@@ -132,6 +144,10 @@ fn run_page(workspace: &mut Workspace, options: &Options) -> Result<bool> {
     let report = render(&versions, &sections);
     heading("results");
     print!("{report}");
+    if options.only.is_some() {
+        say("--only: BENCHMARKS.md is left as it is");
+        return Ok(succeeded);
+    }
     let path = benchmarks::write(workspace, benchmarks::BENCH, &report)?;
     say(format!(
         "wrote the Speed and churn section of {} (each browser's part is also in {})",
@@ -158,17 +174,26 @@ pub fn render(versions: &Versions, sections: &[String]) -> String {
          `bench/page/`) is a release build (the workspace profile: opt-level \"z\", LTO, one \
          codegen unit) through `wasm-bindgen --target web`, without wasm-opt; the relay is a \
          release build of duplex-relay on 127.0.0.1, serving `/echo` and `/test/flood`.\n\n\
-         Four clients do the same thing in the same page: the browser's `WebSocket` from plain \
-         JavaScript (raw JS, the limit), duplex-ws's callback API, duplex-ws's `Stream`/`Sink` \
-         (`duplex_ws::open`, split into sender and receiver), and gloo-net 0.7's `WebSocket`. \
-         Every case runs one warm-up round, then five measured rounds; in each round every client \
-         runs once, and each round starts one client later (A B C D, B C D A, ...). The page times \
-         with `performance.now()`: pipelined echo from the first send to the last echo (all \
-         messages sent back to back), ping-pong per round trip (send, await the echo, repeat), \
-         the flood from connecting until the last of 100,000 messages. Connecting and closing \
-         are not timed; every echo is checked for its kind and length. The tables show each \
-         client's median over the rounds; a ratio to raw JS is the median of the rounds' ratios, \
-         each between runs of the same round.\n\n",
+         Seven clients do the same thing in the same page: the browser's `WebSocket` from plain \
+         JavaScript (raw JS, the limit); the same JavaScript client a second time (the A/A control: \
+         how far two identical clients differ on this machine, cell by cell); a Rust client written \
+         by hand on web-sys closures with no library (the floor for Rust code: it copies text and \
+         bytes across the wasm boundary as duplex-ws does); duplex-ws's callback API, once with \
+         Rust values (`on_message`, `send_text`, `send_bytes`) and once with JS values \
+         (`on_js_message`, `send_js_string`, `send_array_buffer`: nothing copied into wasm \
+         memory); duplex-ws's `Stream`/`Sink` (`duplex_ws::open`, split into sender and \
+         receiver); and gloo-net 0.7's `WebSocket`. Every case runs one warm-up round, then the measured \
+         rounds (each browser's section says how many); in each round every client runs once, and each round starts one client \
+         later (A B C ..., B C ... A, ...), so every client runs in every place equally often. The \
+         page times with `performance.now()`: pipelined echo from the first send to the last echo \
+         (all messages sent back to back), ping-pong per round trip (send, await the echo, \
+         repeat), the flood from connecting until its last message. Connecting and \
+         closing are not timed; every echo is checked for its kind and length.\n\n\
+         A ratio between two clients is the median of the rounds' own ratios, each between the two \
+         runs of one round, which cancels what slows a whole round. In brackets, its 90% interval: \
+         the 5th and 95th percentiles of the median over 2,000 bootstrap resamples of the \
+         rounds (the bench crate's `stats::RESAMPLES`). The verdict: *slower* or *faster* when the whole interval lies outside the A/A \
+         control's interval in the same cell (widened to take in 1.0), *same* otherwise.\n\n",
         versions.rustc, versions.wasm_bindgen
     );
     for section in sections {
@@ -211,7 +236,7 @@ mod tests {
             text.contains("rustc 1.95.0, wasm-bindgen 0.2.130"),
             "{text}"
         );
-        assert!(text.contains("five measured rounds"), "{text}");
+        assert!(text.contains("the A/A control"), "{text}");
         assert!(
             text.ends_with("### chrome 156\n\n### firefox 153\n\n"),
             "{text}"
