@@ -16,7 +16,7 @@ pub use options::{
 };
 pub use state::{ConnectionState, SendStatus};
 
-use crate::{BinaryType, CloseCode, CloseInfo, Error, Message, Subscription, WebSocket};
+use crate::{BinaryType, CloseCode, CloseInfo, Error, JsMessage, Message, Subscription, WebSocket};
 
 /// A WebSocket that reconnects: the callback layer's handler API, over a new [`WebSocket`] for every attempt.
 ///
@@ -363,8 +363,11 @@ impl ReconnectingWebSocket {
     /// socket.on_message(|message| web_sys::console::log_1(&format!("{message:?}").into())).keep();
     /// # }
     /// ```
-    pub fn on_message(&self, handler: impl FnMut(Message) + 'static) -> Subscription {
-        self.inner.handlers.message.subscribe(handler)
+    pub fn on_message(&self, mut handler: impl FnMut(Message) + 'static) -> Subscription {
+        self.inner
+            .handlers
+            .message
+            .subscribe(move |message: JsMessage| handler(message.into_message()))
     }
 
     /// Calls `handler` when a socket fails (a close notification follows).

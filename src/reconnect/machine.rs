@@ -15,7 +15,7 @@ use crate::close::{self, CloseCode, CloseInfo};
 use crate::handlers::{HandlerList, Subscription};
 use crate::listener::Listener;
 use crate::timer::{Interval, Timeout};
-use crate::{BinaryType, Error, Message, ReadyState, WebSocket};
+use crate::{BinaryType, Error, JsMessage, Message, ReadyState, WebSocket};
 
 /// Calls the user's endpoint provider before every attempt.
 pub(crate) type Provider = Box<dyn FnMut() -> Endpoint>;
@@ -50,7 +50,7 @@ enum Phase {
 enum Notice {
     State(ConnectionState),
     Open,
-    Message(Message),
+    Message(JsMessage),
     Error,
     Close(CloseInfo),
     Buffered(u64),
@@ -58,7 +58,9 @@ enum Notice {
 
 pub(crate) struct Handlers {
     pub(crate) open: HandlerList<()>,
-    pub(crate) message: HandlerList<Message>,
+    /// Messages as the browser delivered them: each `on_message` handler copies for itself, and the
+    /// socket's list is of the same type, so the handler list's code is linked once.
+    pub(crate) message: HandlerList<JsMessage>,
     pub(crate) error: HandlerList<()>,
     pub(crate) close: HandlerList<CloseInfo>,
     pub(crate) state: HandlerList<ConnectionState>,
@@ -314,7 +316,7 @@ impl Inner {
         Link {
             _handlers: [
                 socket.on_open(move || opened(())),
-                socket.on_message(self.callback(|inner, message| {
+                socket.on_js_message(self.callback(|inner, message| {
                     inner.last_heard.set(js_sys::Date::now());
                     inner.push(Notice::Message(message));
                 })),
