@@ -9,11 +9,12 @@
 use core::cell::Cell;
 use std::rc::Rc;
 
-use duplex_ws::{CloseCode, CloseInfo, JsMessage, Subscription, WebSocket};
+use duplex_ws::{CloseCode, Subscription, WebSocket};
 use js_sys::{ArrayBuffer, JsString, Uint8Array};
 
 use crate::mailbox::Mailbox;
-use crate::payload::{Expect, Kind, Payload};
+use crate::payload::{Expect, Payload, js_shape, shape};
+use crate::reports::Report;
 use crate::timing::Clock;
 
 /// Which values the client sends and receives.
@@ -54,29 +55,11 @@ impl Outgoing {
     }
 }
 
-/// Checks an echo received as a JS value, without copying it: a JS string's length in UTF-16 units is its
-/// length in bytes, since the payloads are ASCII.
-fn check_js(expect: Expect, message: &JsMessage) -> Result<(), String> {
-    match message {
-        JsMessage::Text(text) => expect.check(Kind::Text, text.length() as usize),
-        JsMessage::Binary(buffer) => expect.check(Kind::Binary, buffer.byte_length() as usize),
-        JsMessage::Blob(_) => Err("received a Blob, expected an ArrayBuffer".to_owned()),
-    }
-}
-
-/// What a connection's handlers report to the waiting task.
-enum Event<T> {
-    Open,
-    /// The message handler's result: a time, or the round trips.
-    Done(Result<T, String>),
-    Closed(CloseInfo),
-}
-
 /// A socket, the handlers that report its open and close, and where they report.
 struct Connection<T> {
     url: String,
     socket: WebSocket,
-    events: Mailbox<Event<T>>,
+    reports: Mailbox<Report<T>>,
     _subscriptions: [Subscription; 2],
 }
 
@@ -85,16 +68,16 @@ impl<T: 'static> Connection<T> {
     fn connect(url: &str) -> Result<Self, String> {
         let socket = WebSocket::connect(url)
             .map_err(|error| format!("could not connect to {url}: {error}"))?;
-        let events = Mailbox::new();
-        let (opened, closed) = (events.clone(), events.clone());
+        let reports = Mailbox::new();
+        let (opened, closed) = (reports.clone(), reports.clone());
         let subscriptions = [
-            socket.on_open(move || opened.push(Event::Open)),
-            socket.on_close(move |info| closed.push(Event::Closed(info))),
+            socket.on_open(move || opened.push(Report::Open)),
+            socket.on_close(move |info| closed.push(Report::Closed(info.to_string()))),
         ];
         Ok(Self {
             url: url.to_owned(),
             socket,
-            events,
+            reports,
             _subscriptions: subscriptions,
         })
     }
@@ -102,11 +85,8 @@ impl<T: 'static> Connection<T> {
     /// Connects and waits until the socket is open.
     async fn open(url: &str) -> Result<Self, String> {
         let connection = Self::connect(url)?;
-        match connection.events.next().await {
-            Event::Open => Ok(connection),
-            Event::Closed(info) => Err(format!("{url} closed before opening: {info}")),
-            Event::Done(_) => Err(format!("{url} reported a result before opening")),
-        }
+        connection.reports.opened(url).await?;
+        Ok(connection)
     }
 
     /// Subscribes `handler` to messages received as `values`; it gets each message's check against
@@ -117,39 +97,31 @@ impl<T: 'static> Connection<T> {
         expect: Option<Expect>,
         mut handler: impl FnMut(Result<(), String>, &dyn Fn(Result<T, String>)) + 'static,
     ) -> Subscription {
-        let events = self.events.clone();
+        let reports = self.reports.clone();
+        let mut report = move |shape| {
+            let checked = expect.map_or(Ok(()), |expect| expect.check_shape(shape));
+            handler(checked, &|result| reports.push(Report::Done(result)));
+        };
         match values {
-            Values::Rust => self.socket.on_message(move |message| {
-                let checked = expect.map_or(Ok(()), |expect| expect.check_message(&message));
-                handler(checked, &|result| events.push(Event::Done(result)));
-            }),
-            Values::Js => self.socket.on_js_message(move |message| {
-                let checked = expect.map_or(Ok(()), |expect| check_js(expect, &message));
-                handler(checked, &|result| events.push(Event::Done(result)));
-            }),
+            Values::Rust => self
+                .socket
+                .on_message(move |message| report(shape(&message))),
+            Values::Js => self
+                .socket
+                .on_js_message(move |message| report(js_shape(&message))),
         }
     }
 
     /// Waits for the message handler's result; the socket closing first is an error.
     async fn result(&self) -> Result<T, String> {
-        loop {
-            match self.events.next().await {
-                Event::Done(result) => return result,
-                Event::Closed(info) => {
-                    return Err(format!("{} closed before the end: {info}", self.url));
-                }
-                Event::Open => {}
-            }
-        }
+        self.reports.result(&self.url).await
     }
 
     /// Waits until the socket has closed.
     async fn closed(&self) {
-        while self.socket.close_info().is_none() {
-            if let Event::Closed(_) = self.events.next().await {
-                return;
-            }
-        }
+        self.reports
+            .closed(|| self.socket.close_info().is_some())
+            .await;
     }
 
     /// Closes with 1000 and waits until the socket has closed.

@@ -19,6 +19,7 @@ mod loops;
 mod mailbox;
 mod payload;
 mod per_message;
+mod reports;
 mod stream;
 mod timing;
 mod websys;

@@ -90,15 +90,55 @@ impl Expect {
         }
     }
 
-    /// Checks a message received by duplex-ws, as [`check`](Self::check).
+    /// Checks a message duplex-ws copied in, as [`check_shape`](Self::check_shape).
     ///
     /// # Errors
-    /// As [`check`](Self::check); a `Blob`, which these sockets (binary type `arraybuffer`) never receive.
+    /// As [`check_shape`](Self::check_shape).
     pub fn check_message(self, message: &duplex_ws::Message) -> Result<(), String> {
-        match message {
-            duplex_ws::Message::Text(text) => self.check(Kind::Text, text.len()),
-            duplex_ws::Message::Binary(bytes) => self.check(Kind::Binary, bytes.len()),
-            duplex_ws::Message::Blob(_) => Err("received a Blob, expected bytes".to_owned()),
-        }
+        self.check_shape(shape(message))
     }
+
+    /// Checks a received message's [`Shape`], as [`check`](Self::check).
+    ///
+    /// # Errors
+    /// As [`check`](Self::check); no shape (a `Blob`, which these sockets, of binary type `arraybuffer`, never
+    /// receive).
+    pub fn check_shape(self, shape: Option<Shape>) -> Result<(), String> {
+        let (kind, len) =
+            shape.ok_or("received a Blob or an unknown value, expected text or bytes")?;
+        self.check(kind, len)
+    }
+}
+
+/// The kind and length in bytes of a received message.
+pub type Shape = (Kind, usize);
+
+/// The shape of a message duplex-ws copied in; `None` for a `Blob`.
+pub fn shape(message: &duplex_ws::Message) -> Option<Shape> {
+    match message {
+        duplex_ws::Message::Text(text) => Some((Kind::Text, text.len())),
+        duplex_ws::Message::Binary(bytes) => Some((Kind::Binary, bytes.len())),
+        duplex_ws::Message::Blob(_) => None,
+    }
+}
+
+/// The shape of a message duplex-ws left as a JS value, read without copying it: a JS string's length in
+/// UTF-16 units is its length in bytes, since the payloads are ASCII. `None` for a `Blob`.
+pub fn js_shape(message: &duplex_ws::JsMessage) -> Option<Shape> {
+    match message {
+        duplex_ws::JsMessage::Text(text) => Some((Kind::Text, text.length() as usize)),
+        duplex_ws::JsMessage::Binary(buffer) => Some((Kind::Binary, buffer.byte_length() as usize)),
+        duplex_ws::JsMessage::Blob(_) => None,
+    }
+}
+
+/// The shape of a message event's data once copied into wasm memory as a plain web-sys client reads it: text
+/// into a `String` (`JsValue::as_string`), an `ArrayBuffer` into a `Vec<u8>`. `None` for anything else.
+pub fn copied_shape(data: &wasm_bindgen::JsValue) -> Option<Shape> {
+    use wasm_bindgen::JsCast;
+    if let Some(text) = data.as_string() {
+        return Some((Kind::Text, text.len()));
+    }
+    let buffer = data.dyn_ref::<js_sys::ArrayBuffer>()?;
+    Some((Kind::Binary, js_sys::Uint8Array::new(buffer).to_vec().len()))
 }

@@ -7,7 +7,7 @@
 use core::cell::Cell;
 use std::rc::Rc;
 
-use duplex_ws::{JsMessage, Message, StreamOptions, WebSocket, WsStream};
+use duplex_ws::{JsMessage, StreamOptions, WebSocket, WsStream};
 use futures_util::StreamExt;
 use js_sys::{Function, JsString, Promise};
 use wasm_bindgen::closure::Closure;
@@ -16,7 +16,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{MessageChannel, MessageEvent, MessageEventInit};
 
 use crate::mailbox::Mailbox;
-use crate::payload::Payload;
+use crate::payload::{Payload, Shape, copied_shape, js_shape, shape};
 use crate::timing::Clock;
 
 /// Microseconds per message, each the mean over `count` dispatches, in this order: a raw JS listener reading
@@ -75,12 +75,7 @@ pub async fn per_message(
 
     let counter = Rc::clone(&seen);
     let web_sys = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-        let data = event.data();
-        let len = match data.as_string() {
-            Some(text) => text.len(),
-            None => js_sys::Uint8Array::new(&data).to_vec().len(),
-        };
-        counter.set(counter.get() + len);
+        counter.set(counter.get() + len_of(copied_shape(&event.data())));
     });
     raw.add_event_listener_with_callback("message", web_sys.as_ref().unchecked_ref())
         .map_err(|error| format!("{error:?}"))?;
@@ -92,12 +87,7 @@ pub async fn per_message(
 
     let counter = Rc::clone(&seen);
     let copied = socket.on_message(move |message| {
-        let len = match message {
-            Message::Text(text) => text.len(),
-            Message::Binary(bytes) => bytes.len(),
-            Message::Blob(_) => 0,
-        };
-        counter.set(counter.get() + len);
+        counter.set(counter.get() + len_of(shape(&message)));
     });
     let on_message = dispatch("on_message");
     drop(copied);
@@ -105,12 +95,7 @@ pub async fn per_message(
 
     let counter = Rc::clone(&seen);
     let js_values = socket.on_js_message(move |message| {
-        let len = match message {
-            JsMessage::Text(text) => text.length() as usize,
-            JsMessage::Binary(buffer) => buffer.byte_length() as usize,
-            JsMessage::Blob(_) => 0,
-        };
-        counter.set(counter.get() + len);
+        counter.set(counter.get() + len_of(js_shape(&message)));
     });
     let on_js_message = dispatch("on_js_message");
     drop(js_values);
@@ -134,11 +119,7 @@ pub async fn per_message(
     let hops = count.min(2_000);
     let counter = Rc::clone(&seen);
     let copied = socket.on_message(move |message| {
-        counter.set(
-            counter.get()
-                + message.as_text().map_or(0, str::len)
-                + message.as_bytes().map_or(0, <[u8]>::len),
-        );
+        counter.set(counter.get() + len_of(shape(&message)));
     });
     seen.set(0);
     let callback_hops = one_per_task(clock, &raw, &event, hops).await;
@@ -150,11 +131,7 @@ pub async fn per_message(
     let counter = Rc::clone(&seen);
     let reader = async move {
         while let Some(Ok(message)) = stream.next().await {
-            counter.set(
-                counter.get()
-                    + message.as_text().map_or(0, str::len)
-                    + message.as_bytes().map_or(0, <[u8]>::len),
-            );
+            counter.set(counter.get() + len_of(shape(&message)));
         }
     };
     wasm_bindgen_futures::spawn_local(reader);
@@ -231,6 +208,11 @@ async fn echo_of(socket: &WebSocket, payload: &Payload) -> Result<JsValue, Strin
     });
     let _close = socket.on_close(move |info| closed.push(Err(format!("closed early: {info}"))));
     echoes.next().await
+}
+
+/// The bytes of a message of `shape` (none: 0).
+fn len_of(shape: Option<Shape>) -> usize {
+    shape.map_or(0, |(_, len)| len)
 }
 
 /// The cost, once the handler is checked to have seen every message whole.

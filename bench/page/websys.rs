@@ -7,21 +7,14 @@
 use core::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{ArrayBuffer, Uint8Array};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{BinaryType, CloseEvent, Event, MessageEvent};
 
 use crate::mailbox::Mailbox;
-use crate::payload::{Expect, Kind, Payload};
+use crate::payload::{Expect, Payload, copied_shape};
+use crate::reports::Report;
 use crate::timing::Clock;
-
-/// What the handlers report to the waiting task.
-enum Report<T> {
-    Open,
-    Done(Result<T, String>),
-    Closed(u16),
-}
 
 type Handler = Closure<dyn FnMut(MessageEvent)>;
 
@@ -45,7 +38,7 @@ impl<T: 'static> Connection<T> {
         let open = Closure::<dyn FnMut(Event)>::new(move |_| opened.push(Report::Open));
         let closed = reports.clone();
         let close = Closure::<dyn FnMut(CloseEvent)>::new(move |event: CloseEvent| {
-            closed.push(Report::Closed(event.code()));
+            closed.push(Report::Closed(format!("code {}", event.code())));
         });
         socket.set_onopen(Some(open.as_ref().unchecked_ref()));
         socket.set_onclose(Some(close.as_ref().unchecked_ref()));
@@ -61,11 +54,8 @@ impl<T: 'static> Connection<T> {
 
     async fn open(url: &str) -> Result<Self, String> {
         let connection = Self::connect(url)?;
-        match connection.reports.next().await {
-            Report::Open => Ok(connection),
-            Report::Closed(code) => Err(format!("{url} closed before opening ({code})")),
-            Report::Done(_) => Err(format!("{url} reported a result before opening")),
-        }
+        connection.reports.opened(url).await?;
+        Ok(connection)
     }
 
     /// Sets `handler` as `onmessage`; it reports its result through its second argument.
@@ -83,23 +73,13 @@ impl<T: 'static> Connection<T> {
     }
 
     async fn result(&self) -> Result<T, String> {
-        loop {
-            match self.reports.next().await {
-                Report::Done(result) => return result,
-                Report::Closed(code) => {
-                    return Err(format!("{} closed before the end ({code})", self.url));
-                }
-                Report::Open => {}
-            }
-        }
+        self.reports.result(&self.url).await
     }
 
     async fn closed(&self) {
-        while self.socket.ready_state() != web_sys::WebSocket::CLOSED {
-            if let Report::Closed(_) = self.reports.next().await {
-                break;
-            }
-        }
+        self.reports
+            .closed(|| self.socket.ready_state() == web_sys::WebSocket::CLOSED)
+            .await;
         self.release();
     }
 
@@ -119,16 +99,9 @@ impl<T: 'static> Connection<T> {
     }
 }
 
-/// Checks a received message as a plain web-sys client would read it: text copied into a `String`, bytes
-/// into a `Vec<u8>`.
+/// Checks a received message as a plain web-sys client reads it: copied into a `String` or a `Vec<u8>`.
 fn check(expect: Expect, data: &JsValue) -> Result<(), String> {
-    if let Some(text) = data.as_string() {
-        return expect.check(Kind::Text, text.len());
-    }
-    match data.dyn_ref::<ArrayBuffer>() {
-        Some(buffer) => expect.check(Kind::Binary, Uint8Array::new(buffer).to_vec().len()),
-        None => Err("received neither text nor an ArrayBuffer".to_owned()),
-    }
+    expect.check_shape(copied_shape(data))
 }
 
 fn send(socket: &web_sys::WebSocket, payload: &Payload) -> Result<(), String> {

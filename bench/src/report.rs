@@ -61,7 +61,7 @@ pub fn render(results: &BrowserResults) -> String {
     ];
     for (scenario, title) in scenarios {
         values(&mut out, results, scenario, title);
-        for &metric in metrics(scenario) {
+        for &metric in Metric::of(scenario) {
             ratios(&mut out, results, scenario, metric);
         }
     }
@@ -76,13 +76,6 @@ pub fn render(results: &BrowserResults) -> String {
         out.push('\n');
     }
     out
-}
-
-fn metrics(scenario: Scenario) -> &'static [Metric] {
-    match scenario {
-        Scenario::Pipelined | Scenario::Flood => &[Metric::Rate],
-        Scenario::PingPong => &[Metric::P50, Metric::P99],
-    }
 }
 
 fn heading(out: &mut String, first: &str, columns: &[String]) {
@@ -227,7 +220,7 @@ fn tally(
 ) -> (usize, Vec<String>, Vec<String>) {
     let (mut cells, mut faster, mut slower) = (0, Vec::new(), Vec::new());
     for result in &results.cases {
-        for &metric in metrics(result.case.scenario) {
+        for &metric in Metric::of(result.case.scenario) {
             let Some(found) = comparison(result, metric, ours, theirs) else {
                 continue;
             };
@@ -256,11 +249,14 @@ fn verdicts(out: &mut String, results: &BrowserResults) {
         .cases
         .iter()
         .flat_map(|result| {
-            metrics(result.case.scenario)
+            Metric::of(result.case.scenario)
                 .iter()
                 .filter_map(|&metric| comparison(result, metric, Client::JsAgain, Client::Js))
         })
-        .map(|noise| noise.high.max(1.0) - noise.low.min(1.0))
+        .map(|noise| {
+            let (low, high) = noise.band();
+            high - low
+        })
         .collect();
     if let (Some(median), Some(widest)) = (
         stats::median(&widths),

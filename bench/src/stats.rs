@@ -128,9 +128,9 @@ pub enum Metric {
 }
 
 impl Metric {
-    /// The metrics of a case's scenario.
-    pub fn of(case: &Case) -> &'static [Self] {
-        match case.scenario {
+    /// The metrics of a scenario.
+    pub fn of(scenario: Scenario) -> &'static [Self] {
+        match scenario {
             Scenario::Pipelined | Scenario::Flood => &[Self::Rate],
             Scenario::PingPong => &[Self::P50, Self::P99],
         }
@@ -194,6 +194,14 @@ pub fn compare(case: &Case, metric: Metric, pairs: &[(&Sample, &Sample)]) -> Opt
     })
 }
 
+impl Comparison {
+    /// As the noise of a cell (the A/A control's comparison): the band of "same", its interval widened to
+    /// take in 1.0.
+    pub fn band(&self) -> (f64, f64) {
+        (self.low.min(1.0), self.high.max(1.0))
+    }
+}
+
 /// The [`CONFIDENCE`] interval of the median of `values` by the percentile bootstrap: the medians of
 /// [`RESAMPLES`] samples drawn from `values` with replacement, cut at both tails. Seeded, so that the same
 /// runs always give the same report.
@@ -251,9 +259,7 @@ impl Verdict {
 /// the band of "same": from the lower end of its interval to the upper one, widened to take in 1.0. Without a
 /// noise measurement the band is 1.0 alone.
 pub fn verdict(metric: Metric, comparison: &Comparison, noise: Option<&Comparison>) -> Verdict {
-    let (band_low, band_high) = noise.map_or((1.0, 1.0), |noise| {
-        (noise.low.min(1.0), noise.high.max(1.0))
-    });
+    let (band_low, band_high) = noise.map_or((1.0, 1.0), Comparison::band);
     let (above, below) = (comparison.low > band_high, comparison.high < band_low);
     match (metric.higher_is_better(), above, below) {
         (true, true, _) | (false, _, true) => Verdict::Faster,
